@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/xen/gntdev: lets a privileged process map pages that other domains
+ * granted to it, and takes every grant out again as soon as its pages leave
+ * the process's address space.  One mmu_interval_notifier per grant map does
+ * the latter; see gntdev-internal.h for the rules and gntdev-pv.c for how.
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/features.h>
+#include <xen/xen.h>
+
+#include "xen/gntdev-internal.h"
+
+static int gntdev_open(struct inode *inode, struct file *filp)
+{
+	struct gntdev_file *file;
+
+	file = kzalloc(sizeof(*file), GFP_KERNEL);
+	if (!file)
+		return -ENOMEM;
+
+	gntdev_file_init(file);
+	filp->private_data = file;
+	return 0;
+}
+
+static int gntdev_release(struct inode *inode, struct file *filp)
+{
+	struct gntdev_file *file = filp->private_data;
+
+	gntdev_file_drop_maps(file);
+	kfree(file);
+	return 0;
+}
+
+static int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	return gntdev_pv_mmap(filp->private_data, vma);
+}
+
+static const struct file_operations gntdev_fops = {
+	.owner = THIS_MODULE,
+	.open = gntdev_open,
+	.release = gntdev_release,
+	.mmap = gntdev_mmap,
+	.unlocked_ioctl = gntdev_ioctl,
+};
+
+static struct miscdevice gntdev_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xen/gntdev",
+	.fops = &gntdev_fops,
+};
+
+static int __init gntdev_init(void)
+{
+	int err;
+
+	if (!xen_domain())
+		return -ENODEV;
+	if (xen_feature(XENFEAT_auto_translated_physmap)) {
+		pr_err("auto-translated domains are not supported yet\n");
+		return -ENODEV;
+	}
+
+	err = gntdev_pv_init();
+	if (err)
+		return err;
+
+	err = misc_register(&gntdev_miscdev);
+	if (err)
+		goto exit_pv;
+
+	pr_info("interval-notifier gntdev %s ready (PV)\n", GNTDEV_VERSION);
+	return 0;
+
+exit_pv:
+	gntdev_pv_exit();
+	return err;
+}
+
+static void __exit gntdev_exit(void)
+{
+	misc_deregister(&gntdev_miscdev);
+	gntdev_pv_exit();
+}
+
+module_init(gntdev_init);
+module_exit(gntdev_exit);
+
+MODULE_DESCRIPTION("Xen grant device on per-map mmu_interval_notifiers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(GNTDEV_VERSION);

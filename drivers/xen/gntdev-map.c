@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The grant map object and the per-file index tree that names maps by
+ * their page offset.  Locking and lifetime rules are in gntdev-internal.h.
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "xen/gntdev-internal.h"
+
+/* ------------------------------------------------------------------ */
+/* The map object */
+
+static void gntdev_map_free_arrays(struct gntdev_map *map)
+{
+	kvfree(map->kunmap_ops);
+	kvfree(map->unmap_ops);
+	kvfree(map->pages);
+	kvfree(map->grants);
+}
+
+/**
+ * gntdev_map_alloc() - allocate a map for @count grants
+ * @count: number of grants; the caller has checked it against the limit.
+ *
+ * The map owns @count ballooned pages and holds a reference on the module
+ * until it is freed.  Its grants are filled in by the caller.
+ *
+ * Return: the map with one reference, or NULL when memory is short.
+ */
+struct gntdev_map *gntdev_map_alloc(unsigned int count)
+{
+	struct gntdev_map *map;
+	unsigned int i;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return NULL;
+
+	map->grants = kvcalloc(count, sizeof(*map->grants), GFP_KERNEL);
+	map->pages = kvcalloc(count, sizeof(*map->pages), GFP_KERNEL);
+	map->unmap_ops = kvcalloc(count, sizeof(*map->unmap_ops), GFP_KERNEL);
+	map->kunmap_ops = kvcalloc(count, sizeof(*map->kunmap_ops), GFP_KERNEL);
+	if (!map->grants || !map->pages || !map->unmap_ops || !map->kunmap_ops)
+		goto free_arrays;
+
+	if (gnttab_alloc_pages(count, map->pages))
+		goto free_arrays;
+
+	for (i = 0; i < count; i++) {
+		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
+		map->kunmap_ops[i].handle = INVALID_GRANT_HANDLE;
+	}
+	map->count = count;
+	RB_CLEAR_NODE(&map->offsets.node);
+	refcount_set(&map->users, 1);
+	spin_lock_init(&map->lock);
+	INIT_DELAYED_WORK(&map->release_work, gntdev_pv_release_work);
+	__module_get(THIS_MODULE);
+	return map;
+
+free_arrays:
+	gntdev_map_free_arrays(map);
+	kfree(map);
+	return NULL;
+}
+
+/**
+ * gntdev_map_get() - take a reference on a map the caller already holds
+ * @map: the map.
+ */
+void gntdev_map_get(struct gntdev_map *map)
+{
+	refcount_inc(&map->users);
+}
+
+static void gntdev_map_free(struct gntdev_map *map)
+{
+	/*
+	 * Removal waits for invalidations in flight on the mm, which take
+	 * map->lock: it must run with no lock of ours held.
+	 */
+	if (map->notifier_inserted)
+		mmu_interval_notifier_remove(&map->notifier);
+
+	WARN_ON_ONCE(map->user_live || map->kernel_live || map->release_queued);
+
+	gnttab_free_pages(map->count, map->pages);
+	gntdev_map_free_arrays(map);
+	kfree(map);
+	module_put(THIS_MODULE);
+}
+
+/**
+ * gntdev_map_put() - drop a reference, freeing the map with the last one
+ * @map: the map.
+ *
+ * May sleep.  Must not be called with the file's lock or @map->lock held,
+ * nor from the map's own notifier.
+ */
+void gntdev_map_put(struct gntdev_map *map)
+{
+	might_sleep();
+	if (refcount_dec_and_test(&map->users))
+		gntdev_map_free(map);
+}
+
+/* ------------------------------------------------------------------ */
+/* The maps of a file, by page offset */
+
+static struct gntdev_map *gntdev_map_of(struct gntdev_range *range)
+{
+	return range ? container_of(range, struct gntdev_map, offsets) : NULL;
+}
+
+/**
+ * gntdev_file_add_map() - give a new map the lowest free range of offsets
+ * @file: the file.
+ * @map: a map not yet in any file; the file takes a reference of its own.
+ *
+ * Return: 0, or -ENOMEM when the file has no run of offsets long enough.
+ */
+int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map)
+{
+	int err;
+
+	map->offsets.count = map->count;
+	mutex_lock(&file->lock);
+	err = gntdev_offsets_alloc(&file->maps, &map->offsets);
+	if (!err)
+		gntdev_map_get(map);
+	mutex_unlock(&file->lock);
+
+	return err ? -ENOMEM : 0;
+}
+
+static void gntdev_file_unlink(struct gntdev_file *file, struct gntdev_map *map)
+{
+	lockdep_assert_held(&file->lock);
+
+	gntdev_offsets_free(&file->maps, &map->offsets);
+	RB_CLEAR_NODE(&map->offsets.node);
+}
+
+/**
+ * gntdev_file_remove_map() - undo gntdev_file_add_map() if still undone
+ * @file: the file.
+ * @map: the map, on which the caller holds a reference of its own.
+ */
+void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map)
+{
+	bool linked;
+
+	mutex_lock(&file->lock);
+	linked = !RB_EMPTY_NODE(&map->offsets.node);
+	if (linked)
+		gntdev_file_unlink(file, map);
+	mutex_unlock(&file->lock);
+
+	if (linked)
+		gntdev_map_put(map);
+}
+
+/* The map that starts at @index, if it has @count grants (0: any). */
+static struct gntdev_map *gntdev_file_find(struct gntdev_file *file,
+					   unsigned long index,
+					   unsigned int count)
+{
+	struct gntdev_map *map;
+
+	lockdep_assert_held(&file->lock);
+
+	map = gntdev_map_of(gntdev_offsets_find(&file->maps, index));
+	if (!map || map->offsets.start != index || (count && map->count != count))
+		return NULL;
+	return map;
+}
+
+/**
+ * gntdev_file_take_map() - remove a map from its file
+ * @file: the file.
+ * @index: first page offset of the map.
+ * @count: its number of grants, or 0 for any.
+ *
+ * Return: the map with the file's reference, now the caller's, or NULL.
+ */
+struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
+					unsigned long index,
+					unsigned int count)
+{
+	struct gntdev_map *map;
+
+	mutex_lock(&file->lock);
+	map = gntdev_file_find(file, index, count);
+	if (map)
+		gntdev_file_unlink(file, map);
+	mutex_unlock(&file->lock);
+
+	return map;
+}
+
+/**
+ * gntdev_file_get_map() - look a map up for mmap()
+ * @file: the file.
+ * @index: first page offset of the map.
+ * @count: its exact number of grants.
+ *
+ * A map is handed out this way only once: the lookup marks it mmapped.
+ *
+ * Return: the map with a new reference, or NULL if there is no such map
+ * or it has been mmapped before.
+ */
+struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
+				       unsigned long index,
+				       unsigned int count)
+{
+	struct gntdev_map *map;
+
+	mutex_lock(&file->lock);
+	map = gntdev_file_find(file, index, count);
+	if (map && !map->mmapped) {
+		map->mmapped = true;
+		gntdev_map_get(map);
+	} else {
+		map = NULL;
+	}
+	mutex_unlock(&file->lock);
+
+	return map;
+}
+
+/**
+ * gntdev_file_unmark_mmapped() - let a map be mmapped again
+ * @file: the file.
+ * @map: a map whose mmap() failed before anything was set up.
+ */
+void gntdev_file_unmark_mmapped(struct gntdev_file *file,
+				struct gntdev_map *map)
+{
+	mutex_lock(&file->lock);
+	map->mmapped = false;
+	mutex_unlock(&file->lock);
+}
+
+/**
+ * gntdev_file_init() - set up the state of a newly opened file
+ * @file: the state.
+ */
+void gntdev_file_init(struct gntdev_file *file)
+{
+	mutex_init(&file->lock);
+	gntdev_offsets_init(&file->maps, GNTDEV_MAX_INDEX);
+}
+
+/**
+ * gntdev_file_drop_maps() - drop every map of a file that is going away
+ * @file: the file; nobody else can reach it any more.
+ */
+void gntdev_file_drop_maps(struct gntdev_file *file)
+{
+	struct gntdev_map *map;
+
+	for (;;) {
+		mutex_lock(&file->lock);
+		map = gntdev_map_of(gntdev_offsets_first(&file->maps));
+		if (map)
+			gntdev_file_unlink(file, map);
+		mutex_unlock(&file->lock);
+		if (!map)
+			break;
+		gntdev_map_put(map);
+	}
+}

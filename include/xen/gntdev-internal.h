@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal interfaces of the grant device: the per-file state, the grant
+ * map, and the rules that keep them consistent.
+ *
+ * Lifetime of a map
+ * -----------------
+ * MAP_GRANT_REF creates a struct gntdev_map and files it in the per-file
+ * index tree under a range of page offsets.  mmap() of exactly that range
+ * inserts the map's mmu_interval_notifier over the VMA and asks Xen to map
+ * every grant twice: once into the user PTEs (Xen writes them) and once at
+ * the kernel linear address of the map's ballooned struct pages, which is
+ * what get_user_pages() users such as vmsplice and O_DIRECT end up reading.
+ *
+ * The map is reference counted (@users).  References are held by:
+ *  - the index tree, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
+ *  - an ioctl, while it works on the map;
+ *  - every VMA that maps it (mmap, VMA split, mremap copy), until ->close;
+ *  - the deferred release work, while kernel mappings wait for page pins.
+ * The last put frees the map: it removes the notifier, then gives the pages
+ * back.  By then no VMA exists, so every user mapping has been invalidated,
+ * and no release work is pending, so every kernel mapping is gone.
+ *
+ * Invalidation
+ * ------------
+ * Whatever takes a part of the map out of the address space (munmap,
+ * mremap, mprotect, MADV_DONTNEED, exit, the OOM reaper) first calls the
+ * map's notifier for the range.  Under @lock the notifier unmaps the user
+ * mappings of the pages in the range, one hypercall per batch.  A page that
+ * nobody else holds also loses its kernel mapping at once; a page pinned by
+ * someone else (page_count > 1) keeps its kernel mapping, so the pinner
+ * still reads the granted data, and the release work retries later.  None
+ * of this sleeps, so non-blockable invalidations are never refused.
+ */
+#ifndef _XEN_GNTDEV_INTERNAL_H
+#define _XEN_GNTDEV_INTERNAL_H
+
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <xen/grant_table.h>
+
+#include "xen/gntdev.h"
+
+#define GNTDEV_VERSION "0.1.0"
+
+/*
+ * Offsets are handed out in pages below this bound, so that every offset
+ * fits an int page number as the historic ABI promised, and 32-bit callers
+ * can reach it with mmap2().
+ */
+#define GNTDEV_MAX_INDEX	(((unsigned long)INT_MAX) + 1)
+
+/**
+ * struct gntdev_range - a run of page offsets in a file
+ * @node: in &gntdev_offsets.root, ordered by @start.
+ * @start: first page offset.
+ * @count: number of pages.
+ * @gap: free offsets between the previous range and @start.
+ * @subtree_gap: largest @gap in the subtree under @node.
+ */
+struct gntdev_range {
+	struct rb_node node;
+	unsigned long start;
+	unsigned long count;
+	unsigned long gap;
+	unsigned long subtree_gap;
+};
+
+/**
+ * struct gntdev_offsets - the ranges of page offsets in use in a file
+ * @root: the ranges.
+ * @limit: offsets are handed out below this bound.
+ */
+struct gntdev_offsets {
+	struct rb_root root;
+	unsigned long limit;
+};
+
+/**
+ * struct gntdev_file - state of one open file of the device
+ * @lock: protects @maps; taken under mmap_lock by mmap(), so never held
+ *	across a user copy, a hypercall or a map put.
+ * @maps: the offsets of the file's maps; each map in it holds a reference.
+ */
+struct gntdev_file {
+	struct mutex lock;		/* see @lock above */
+	struct gntdev_offsets maps;
+};
+
+/**
+ * struct gntdev_map - a list of grants and, once mmapped, their mappings
+ * @users: references, see "Lifetime of a map" above.
+ * @offsets: the map's page offsets in its file; in &gntdev_file.maps while
+ *	the file knows the map, under the file's lock.
+ * @count: number of grants.  Constant.
+ * @mmapped: set once by the first successful mmap() lookup, under the
+ *	file's lock; a map is mmapped at most once.
+ * @readonly: the grants are mapped read-only.  Set by mmap() before the
+ *	notifier is inserted, constant afterwards.
+ * @vm_start: user address of page 0.  Set by mmap() before the notifier is
+ *	inserted, constant afterwards.
+ * @notifier_inserted: @notifier is live; it is removed only when the map
+ *	is freed.
+ * @notifier: covers [@vm_start, @vm_start + @count pages).
+ * @grants: (domid, ref) of each page.  Constant.
+ * @pages: ballooned pages that receive the grants.  Constant.
+ * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
+ *	@kernel_live and @release_queued.  A spinlock: it is taken by the
+ *	notifier in non-blockable context.  Held across unmap hypercalls;
+ *	never across anything that allocates or sleeps.
+ * @unmap_ops: per page, the user PTE mapping (handle valid while mapped).
+ * @kunmap_ops: per page, the kernel linear mapping (likewise).
+ * @user_live: pages whose user PTE still maps the grant.
+ * @kernel_live: pages whose kernel mapping still holds the grant.
+ * @release_queued: @release_work is queued and holds a reference.
+ * @release_attempts: retries so far of the queued release, for back-off.
+ * @release_work: releases kernel mappings once their pages are unpinned.
+ */
+struct gntdev_map {
+	refcount_t users;
+	struct gntdev_range offsets;
+	unsigned int count;
+	bool mmapped;
+	bool readonly;
+	unsigned long vm_start;
+	bool notifier_inserted;
+	struct mmu_interval_notifier notifier;
+	struct ioctl_gntdev_grant_ref *grants;
+	struct page **pages;
+
+	spinlock_t lock;		/* see @lock above */
+	struct gnttab_unmap_grant_ref *unmap_ops;
+	struct gnttab_unmap_grant_ref *kunmap_ops;
+	unsigned int user_live;
+	unsigned int kernel_live;
+	bool release_queued;
+	unsigned int release_attempts;
+	struct delayed_work release_work;
+};
+
+/* gntdev-offsets.c: allocating page offsets */
+void gntdev_offsets_init(struct gntdev_offsets *offsets, unsigned long limit);
+int gntdev_offsets_alloc(struct gntdev_offsets *offsets,
+			 struct gntdev_range *range);
+void gntdev_offsets_free(struct gntdev_offsets *offsets,
+			 struct gntdev_range *range);
+struct gntdev_range *gntdev_offsets_find(struct gntdev_offsets *offsets,
+					 unsigned long offset);
+struct gntdev_range *gntdev_offsets_first(struct gntdev_offsets *offsets);
+
+/* gntdev-map.c: the map object and the per-file index tree */
+struct gntdev_map *gntdev_map_alloc(unsigned int count);
+void gntdev_map_get(struct gntdev_map *map);
+void gntdev_map_put(struct gntdev_map *map);
+int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map);
+void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map);
+struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
+					unsigned long index,
+					unsigned int count);
+struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
+				       unsigned long index,
+				       unsigned int count);
+void gntdev_file_unmark_mmapped(struct gntdev_file *file,
+				struct gntdev_map *map);
+void gntdev_file_init(struct gntdev_file *file);
+void gntdev_file_drop_maps(struct gntdev_file *file);
+
+/* gntdev-ioctl.c: the ioctls */
+long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+
+/* gntdev-pv.c: mapping grants into a PV address space */
+int gntdev_pv_mmap(struct gntdev_file *file, struct vm_area_struct *vma);
+struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma);
+void gntdev_pv_release_work(struct work_struct *work);
+int gntdev_pv_init(void);
+void gntdev_pv_exit(void);
+
+#endif /* _XEN_GNTDEV_INTERNAL_H */

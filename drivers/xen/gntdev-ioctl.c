@@ -6,15 +6,18 @@
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/uaccess.h>
 
+#include <xen/events.h>
+
 #include "xen/gntdev-internal.h"
 
-static unsigned int limit = 64 * 1024;
-module_param(limit, uint, 0644);
+unsigned int gntdev_limit = 64 * 1024;
+module_param_named(limit, gntdev_limit, uint, 0644);
 MODULE_PARM_DESC(limit,
 		 "Maximum number of grants in one MAP_GRANT_REF request");
 
@@ -27,7 +30,7 @@ static long gntdev_ioctl_map_grant_ref(struct gntdev_file *file,
 
 	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
 		return -EFAULT;
-	if (!op.count || op.count > READ_ONCE(limit))
+	if (!op.count || op.count > READ_ONCE(gntdev_limit))
 		return -EINVAL;
 
 	map = gntdev_map_alloc(op.count);
@@ -96,6 +99,60 @@ static long gntdev_ioctl_get_offset_for_vaddr(struct ioctl_gntdev_get_offset_for
 	return 0;
 }
 
+static long gntdev_ioctl_set_max_grants(struct gntdev_file *file,
+					struct ioctl_gntdev_set_max_grants __user *u)
+{
+	struct ioctl_gntdev_set_max_grants op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_file_set_max_grants(file, op.count);
+}
+
+static long gntdev_ioctl_set_unmap_notify(struct gntdev_file *file,
+					  struct ioctl_gntdev_unmap_notify __user *u)
+{
+	struct ioctl_gntdev_unmap_notify op;
+	struct gntdev_unmap_notify notify;
+	struct gntdev_map *map;
+	int err;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	if (op.action & ~(UNMAP_NOTIFY_CLEAR_BYTE | UNMAP_NOTIFY_SEND_EVENT))
+		return -EINVAL;
+
+	/* The map will own this reference on the port; take it first. */
+	if ((op.action & UNMAP_NOTIFY_SEND_EVENT) &&
+	    evtchn_get(op.event_channel_port))
+		return -EINVAL;
+	notify.action = op.action;
+	notify.port = op.event_channel_port;
+
+	map = gntdev_file_get_map_at(file, op.index >> PAGE_SHIFT);
+	if (map) {
+		notify.offset = op.index - ((u64)map->offsets.start << PAGE_SHIFT);
+		err = gntdev_map_set_notify(map, &notify);
+		gntdev_map_put(map);
+	} else {
+		err = -ENOENT;
+	}
+
+	/* What the map did not keep: the old notification, or the new one. */
+	if (notify.action & UNMAP_NOTIFY_SEND_EVENT)
+		evtchn_put(notify.port);
+	return err;
+}
+
+static long gntdev_ioctl_grant_copy(struct ioctl_gntdev_grant_copy __user *u)
+{
+	struct ioctl_gntdev_grant_copy op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_grant_copy((void __user *)op.segments, op.count);
+}
+
 /**
  * gntdev_ioctl() - dispatch an ioctl on the device
  * @filp: the device file.
@@ -116,7 +173,53 @@ long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return gntdev_ioctl_unmap_grant_ref(file, ptr);
 	case IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR:
 		return gntdev_ioctl_get_offset_for_vaddr(ptr);
+	case IOCTL_GNTDEV_SET_MAX_GRANTS:
+		return gntdev_ioctl_set_max_grants(file, ptr);
+	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
+		return gntdev_ioctl_set_unmap_notify(file, ptr);
+	case IOCTL_GNTDEV_GRANT_COPY:
+		return gntdev_ioctl_grant_copy(ptr);
 	default:
+		/* dma-buf needs XEN_GRANT_DMA_ALLOC, which is not ours to add. */
 		return -ENOTTY;
 	}
 }
+
+#ifdef CONFIG_COMPAT
+/* GRANT_COPY as a 32-bit process lays it out: a 32-bit pointer. */
+struct ioctl_gntdev_grant_copy32 {
+	unsigned int count;
+	compat_uptr_t segments;
+};
+
+#define IOCTL_GNTDEV_GRANT_COPY32 \
+	_IOC(_IOC_NONE, 'G', 8, sizeof(struct ioctl_gntdev_grant_copy32))
+
+static long gntdev_ioctl_grant_copy32(struct ioctl_gntdev_grant_copy32 __user *u)
+{
+	struct ioctl_gntdev_grant_copy32 op;
+
+	if (copy_from_user(&op, u, sizeof(op)))
+		return -EFAULT;
+	return gntdev_grant_copy(compat_ptr(op.segments), op.count);
+}
+
+/**
+ * gntdev_compat_ioctl() - an ioctl from a 32-bit process
+ * @filp: the device file.
+ * @cmd: IOCTL_GNTDEV_*, as a 32-bit process numbers it.
+ * @arg: 32-bit user pointer to the command's structure.
+ *
+ * Every structure but GRANT_COPY's has the same layout for 32-bit and
+ * 64-bit processes; GRANT_COPY's segments are read with 32-bit pointers.
+ *
+ * Return: as gntdev_ioctl().
+ */
+long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg)
+{
+	if (cmd == IOCTL_GNTDEV_GRANT_COPY32)
+		return gntdev_ioctl_grant_copy32(compat_ptr(arg));
+	return gntdev_ioctl(filp, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif

@@ -50,6 +50,9 @@ static const struct file_operations gntdev_fops = {
 	.release = gntdev_release,
 	.mmap = gntdev_mmap,
 	.unlocked_ioctl = gntdev_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = gntdev_compat_ioctl,
+#endif
 };
 
 static struct miscdevice gntdev_miscdev = {
@@ -77,6 +80,7 @@ static int __init gntdev_init(void)
 	if (err)
 		goto exit_pv;
 
+	gntdev_stats_init();
 	pr_info("interval-notifier gntdev %s ready (PV)\n", GNTDEV_VERSION);
 	return 0;
 
@@ -87,6 +91,7 @@ exit_pv:
 
 static void __exit gntdev_exit(void)
 {
+	gntdev_stats_exit();
 	misc_deregister(&gntdev_miscdev);
 	gntdev_pv_exit();
 }

@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <xen/events.h>
 
 #include "xen/gntdev-internal.h"
 
@@ -61,6 +62,7 @@ struct gntdev_map *gntdev_map_alloc(unsigned int count)
 	spin_lock_init(&map->lock);
 	INIT_DELAYED_WORK(&map->release_work, gntdev_pv_release_work);
 	__module_get(THIS_MODULE);
+	gntdev_stats_add_map(map);
 	return map;
 
 free_arrays:
@@ -89,6 +91,13 @@ static void gntdev_map_free(struct gntdev_map *map)
 
 	WARN_ON_ONCE(map->user_live || map->kernel_live || map->release_queued);
 
+	/* Any byte to clear went with its page; the event comes last. */
+	if (map->notify.action & UNMAP_NOTIFY_SEND_EVENT) {
+		notify_remote_via_evtchn(map->notify.port);
+		evtchn_put(map->notify.port);
+	}
+
+	gntdev_stats_del_map(map);
 	gnttab_free_pages(map->count, map->pages);
 	gntdev_map_free_arrays(map);
 	kfree(map);
@@ -109,6 +118,30 @@ void gntdev_map_put(struct gntdev_map *map)
 		gntdev_map_free(map);
 }
 
+/**
+ * gntdev_map_set_notify() - replace what to tell the granting side
+ * @map: the map.
+ * @notify: in, the new notification, whose event channel reference passes
+ *	to the map; out, the one replaced, whose reference the caller drops.
+ *
+ * Return: 0, or -EINVAL (with @notify untouched) when the byte to clear
+ * lies in a read-only mapping.
+ */
+int gntdev_map_set_notify(struct gntdev_map *map,
+			  struct gntdev_unmap_notify *notify)
+{
+	int err = 0;
+
+	spin_lock(&map->lock);
+	if ((notify->action & UNMAP_NOTIFY_CLEAR_BYTE) && READ_ONCE(map->readonly))
+		err = -EINVAL;
+	else
+		swap(map->notify, *notify);
+	spin_unlock(&map->lock);
+
+	return err;
+}
+
 /* ------------------------------------------------------------------ */
 /* The maps of a file, by page offset */
 
@@ -122,20 +155,24 @@ static struct gntdev_map *gntdev_map_of(struct gntdev_range *range)
  * @file: the file.
  * @map: a map not yet in any file; the file takes a reference of its own.
  *
- * Return: 0, or -ENOMEM when the file has no run of offsets long enough.
+ * Return: 0, or -ENOMEM when the file would exceed its SET_MAX_GRANTS cap
+ * or has no run of offsets long enough.
  */
 int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map)
 {
-	int err;
+	int err = -ENOMEM;
 
 	map->offsets.count = map->count;
 	mutex_lock(&file->lock);
-	err = gntdev_offsets_alloc(&file->maps, &map->offsets);
-	if (!err)
+	if (file->grants + map->count <= file->max_grants &&
+	    !gntdev_offsets_alloc(&file->maps, &map->offsets)) {
+		file->grants += map->count;
 		gntdev_map_get(map);
+		err = 0;
+	}
 	mutex_unlock(&file->lock);
 
-	return err ? -ENOMEM : 0;
+	return err;
 }
 
 static void gntdev_file_unlink(struct gntdev_file *file, struct gntdev_map *map)
@@ -144,6 +181,7 @@ static void gntdev_file_unlink(struct gntdev_file *file, struct gntdev_map *map)
 
 	gntdev_offsets_free(&file->maps, &map->offsets);
 	RB_CLEAR_NODE(&map->offsets.node);
+	file->grants -= map->count;
 }
 
 /**
@@ -234,6 +272,45 @@ struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
 }
 
 /**
+ * gntdev_file_get_map_at() - the map that holds a page offset
+ * @file: the file.
+ * @offset: any page offset of the map.
+ *
+ * Return: the map with a new reference, or NULL.
+ */
+struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
+					  unsigned long offset)
+{
+	struct gntdev_map *map;
+
+	mutex_lock(&file->lock);
+	map = gntdev_map_of(gntdev_offsets_find(&file->maps, offset));
+	if (map)
+		gntdev_map_get(map);
+	mutex_unlock(&file->lock);
+
+	return map;
+}
+
+/**
+ * gntdev_file_set_max_grants() - cap the grants a file may hold
+ * @file: the file.
+ * @count: the cap; maps already held are kept even above it.
+ *
+ * Return: 0, or -E2BIG if @count exceeds the module's limit.
+ */
+int gntdev_file_set_max_grants(struct gntdev_file *file, unsigned int count)
+{
+	if (count > READ_ONCE(gntdev_limit))
+		return -E2BIG;
+
+	mutex_lock(&file->lock);
+	file->max_grants = count;
+	mutex_unlock(&file->lock);
+	return 0;
+}
+
+/**
  * gntdev_file_unmark_mmapped() - let a map be mmapped again
  * @file: the file.
  * @map: a map whose mmap() failed before anything was set up.
@@ -254,6 +331,7 @@ void gntdev_file_init(struct gntdev_file *file)
 {
 	mutex_init(&file->lock);
 	gntdev_offsets_init(&file->maps, GNTDEV_MAX_INDEX);
+	file->max_grants = UINT_MAX;
 }
 
 /**

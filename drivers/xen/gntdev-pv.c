@@ -54,6 +54,9 @@ static void gntdev_pv_unmap_user_batch(struct gntdev_map *map,
 	for (i = 0; i < n; i++)
 		ops[i].status = GNTST_general_error;
 	ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, n);
+	map->stats.unmap_batches++;
+	atomic_long_inc(&gntdev_stats.unmap_batches);
+	atomic_long_sub(n, &gntdev_stats.user_pages);
 
 	for (i = 0; i < n; i++) {
 		unsigned int page = first + i;
@@ -108,6 +111,9 @@ static void gntdev_pv_release_kernel_batch(struct gntdev_map *map,
 		ops[i].status = GNTST_general_error;
 	/* Also clears the pages' foreign mark and their p2m override. */
 	ret = gnttab_unmap_refs(ops, NULL, &map->pages[first], n);
+	map->stats.unmap_batches++;
+	atomic_long_inc(&gntdev_stats.unmap_batches);
+	atomic_long_sub(n, &gntdev_stats.kernel_pages);
 
 	for (i = 0; i < n; i++) {
 		if (ops[i].status != GNTST_okay)
@@ -200,15 +206,48 @@ void gntdev_pv_release_work(struct work_struct *work)
 		gntdev_map_put(map);
 }
 
+/*
+ * UNMAP_NOTIFY_CLEAR_BYTE: clear the byte while its page, among [first,
+ * last), is still mapped, so the granting side sees it before the grant
+ * goes.  A read-only mapping cannot be written; its notification is only
+ * the event.
+ */
+static void gntdev_pv_notify_clear_byte(struct gntdev_map *map,
+					unsigned int first, unsigned int last)
+{
+	struct gntdev_unmap_notify *notify = &map->notify;
+	unsigned int page = notify->offset >> PAGE_SHIFT;
+	u8 *byte;
+
+	lockdep_assert_held(&map->lock);
+
+	if (!(notify->action & UNMAP_NOTIFY_CLEAR_BYTE) ||
+	    page < first || page >= last)
+		return;
+	if (!map->readonly &&
+	    map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE) {
+		byte = page_address(map->pages[page]);
+		WRITE_ONCE(byte[offset_in_page(notify->offset)], 0);
+	}
+	notify->action &= ~UNMAP_NOTIFY_CLEAR_BYTE;
+}
+
 /* Take pages [first, last) out: user mappings now, kernel ones when free. */
 static void gntdev_pv_unmap_pages(struct gntdev_map *map,
 				  unsigned int first, unsigned int last)
 {
+	unsigned int pinned;
+
 	lockdep_assert_held(&map->lock);
 
+	gntdev_pv_notify_clear_byte(map, first, last);
 	gntdev_pv_unmap_user(map, first, last);
-	if (gntdev_pv_release_kernel(map, first, last))
+	pinned = gntdev_pv_release_kernel(map, first, last);
+	if (pinned) {
+		map->stats.deferred += pinned;
+		atomic_long_add(pinned, &gntdev_stats.deferred);
 		gntdev_pv_queue_release(map);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -230,6 +269,10 @@ static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 
 	spin_lock(&map->lock);
 	mmu_interval_set_seq(mn, cur_seq);
+	map->stats.invalidations++;
+	atomic_long_inc(&gntdev_stats.invalidations);
+	if (!mmu_notifier_range_blockable(range))
+		atomic_long_inc(&gntdev_stats.nonblockable);
 	if (start < end)
 		gntdev_pv_unmap_pages(map, (start - map->vm_start) >> PAGE_SHIFT,
 				      DIV_ROUND_UP(end - map->vm_start, PAGE_SIZE));
@@ -308,11 +351,13 @@ static bool gntdev_pv_record_handles(struct gntdev_pv_mapping *m)
 			gnttab_set_unmap_op(&map->unmap_ops[page], user->host_addr,
 					    user->flags, user->handle);
 			map->user_live++;
+			atomic_long_inc(&gntdev_stats.user_pages);
 		}
 		if (kernel->status == GNTST_okay) {
 			gnttab_set_unmap_op(&map->kunmap_ops[page], kernel->host_addr,
 					    kernel->flags, kernel->handle);
 			map->kernel_live++;
+			atomic_long_inc(&gntdev_stats.kernel_pages);
 		}
 		all &= user->status == GNTST_okay && kernel->status == GNTST_okay;
 	}
@@ -432,7 +477,7 @@ int gntdev_pv_mmap(struct gntdev_file *file, struct vm_area_struct *vma)
 	if (!map)
 		return -EINVAL;
 
-	map->readonly = !(vma->vm_flags & VM_WRITE);
+	WRITE_ONCE(map->readonly, !(vma->vm_flags & VM_WRITE));
 	map->vm_start = vma->vm_start;
 	err = mmu_interval_notifier_insert_locked(&map->notifier, vma->vm_mm,
 						  vma->vm_start,

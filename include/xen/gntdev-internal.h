@@ -42,6 +42,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <xen/grant_table.h>
+#include <xen/interface/event_channel.h>
 
 #include "xen/gntdev.h"
 
@@ -82,13 +83,42 @@ struct gntdev_offsets {
 
 /**
  * struct gntdev_file - state of one open file of the device
- * @lock: protects @maps; taken under mmap_lock by mmap(), so never held
- *	across a user copy, a hypercall or a map put.
+ * @lock: protects @maps, @grants and @max_grants; taken under mmap_lock
+ *	by mmap(), so never held across a user copy, a hypercall or a map put.
  * @maps: the offsets of the file's maps; each map in it holds a reference.
+ * @grants: grants of the maps in @maps.
+ * @max_grants: cap on @grants set by SET_MAX_GRANTS (none by default).
  */
 struct gntdev_file {
 	struct mutex lock;		/* see @lock above */
 	struct gntdev_offsets maps;
+	unsigned long grants;
+	unsigned int max_grants;
+};
+
+/**
+ * struct gntdev_unmap_notify - what to tell the granting side at the end
+ * @action: UNMAP_NOTIFY_* still to do.
+ * @offset: byte of the map to clear (UNMAP_NOTIFY_CLEAR_BYTE).
+ * @port: event channel to signal when the map is freed
+ *	(UNMAP_NOTIFY_SEND_EVENT); the map holds a reference on it.
+ */
+struct gntdev_unmap_notify {
+	unsigned int action;
+	unsigned long offset;
+	evtchn_port_t port;
+};
+
+/**
+ * struct gntdev_map_stats - what happened to one map
+ * @invalidations: notifier calls that reached the map's pages.
+ * @unmap_batches: unmap hypercalls made for the map.
+ * @deferred: kernel mappings whose release had to wait for a page pin.
+ */
+struct gntdev_map_stats {
+	unsigned long invalidations;
+	unsigned long unmap_batches;
+	unsigned long deferred;
 };
 
 /**
@@ -109,7 +139,7 @@ struct gntdev_file {
  * @grants: (domid, ref) of each page.  Constant.
  * @pages: ballooned pages that receive the grants.  Constant.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
- *	@kernel_live and @release_queued.  A spinlock: it is taken by the
+ *	@kernel_live, @release_queued, @notify and @stats.  A spinlock: it is taken by the
  *	notifier in non-blockable context.  Held across unmap hypercalls;
  *	never across anything that allocates or sleeps.
  * @unmap_ops: per page, the user PTE mapping (handle valid while mapped).
@@ -119,6 +149,9 @@ struct gntdev_file {
  * @release_queued: @release_work is queued and holds a reference.
  * @release_attempts: retries so far of the queued release, for back-off.
  * @release_work: releases kernel mappings once their pages are unpinned.
+ * @notify: set by SET_UNMAP_NOTIFY.
+ * @stats: counters shown in debugfs.
+ * @all: in the list of every map, for debugfs.
  */
 struct gntdev_map {
 	refcount_t users;
@@ -140,7 +173,33 @@ struct gntdev_map {
 	bool release_queued;
 	unsigned int release_attempts;
 	struct delayed_work release_work;
+	struct gntdev_unmap_notify notify;
+	struct gntdev_map_stats stats;
+
+	struct list_head all;
 };
+
+/**
+ * struct gntdev_stats - what happened to every map of the device
+ * @maps: maps that exist.
+ * @user_pages: pages whose grant is mapped into a user PTE.
+ * @kernel_pages: pages whose grant is mapped at its kernel address.
+ * @invalidations: notifier calls that reached a map's pages.
+ * @nonblockable: of those, calls that were not allowed to sleep.
+ * @unmap_batches: unmap hypercalls.
+ * @deferred: kernel mappings whose release had to wait for a page pin.
+ */
+struct gntdev_stats {
+	atomic_long_t maps;
+	atomic_long_t user_pages;
+	atomic_long_t kernel_pages;
+	atomic_long_t invalidations;
+	atomic_long_t nonblockable;
+	atomic_long_t unmap_batches;
+	atomic_long_t deferred;
+};
+
+extern struct gntdev_stats gntdev_stats;
 
 /* gntdev-offsets.c: allocating page offsets */
 void gntdev_offsets_init(struct gntdev_offsets *offsets, unsigned long limit);
@@ -164,13 +223,31 @@ struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
 struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
 				       unsigned long index,
 				       unsigned int count);
+struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
+					  unsigned long offset);
 void gntdev_file_unmark_mmapped(struct gntdev_file *file,
 				struct gntdev_map *map);
+int gntdev_file_set_max_grants(struct gntdev_file *file, unsigned int count);
+int gntdev_map_set_notify(struct gntdev_map *map,
+			  struct gntdev_unmap_notify *notify);
 void gntdev_file_init(struct gntdev_file *file);
 void gntdev_file_drop_maps(struct gntdev_file *file);
 
 /* gntdev-ioctl.c: the ioctls */
+extern unsigned int gntdev_limit;
 long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+			 unsigned long arg);
+
+/* gntdev-copy.c: GRANT_COPY */
+int gntdev_grant_copy(struct gntdev_grant_copy_segment __user *segments,
+		      unsigned int count);
+
+/* gntdev-stats.c: statistics in debugfs */
+void gntdev_stats_add_map(struct gntdev_map *map);
+void gntdev_stats_del_map(struct gntdev_map *map);
+void gntdev_stats_init(void);
+void gntdev_stats_exit(void);
 
 /* gntdev-pv.c: mapping grants into a PV address space */
 int gntdev_pv_mmap(struct gntdev_file *file, struct vm_area_struct *vma);

@@ -15,7 +15,7 @@
 #include <linux/errno.h>
 #include <linux/rbtree_augmented.h>
 
-#include "xen/gntdev-internal.h"
+#include "xen/gntdev-offsets.h"
 
 static unsigned long gntdev_range_end(const struct gntdev_range *range)
 {

@@ -37,7 +37,6 @@
 
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
-#include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -45,6 +44,7 @@
 #include <xen/interface/event_channel.h>
 
 #include "xen/gntdev.h"
+#include "xen/gntdev-offsets.h"
 
 #define GNTDEV_VERSION "0.1.0"
 
@@ -54,32 +54,6 @@
  * can reach it with mmap2().
  */
 #define GNTDEV_MAX_INDEX	(((unsigned long)INT_MAX) + 1)
-
-/**
- * struct gntdev_range - a run of page offsets in a file
- * @node: in &gntdev_offsets.root, ordered by @start.
- * @start: first page offset.
- * @count: number of pages.
- * @gap: free offsets between the previous range and @start.
- * @subtree_gap: largest @gap in the subtree under @node.
- */
-struct gntdev_range {
-	struct rb_node node;
-	unsigned long start;
-	unsigned long count;
-	unsigned long gap;
-	unsigned long subtree_gap;
-};
-
-/**
- * struct gntdev_offsets - the ranges of page offsets in use in a file
- * @root: the ranges.
- * @limit: offsets are handed out below this bound.
- */
-struct gntdev_offsets {
-	struct rb_root root;
-	unsigned long limit;
-};
 
 /**
  * struct gntdev_file - state of one open file of the device
@@ -200,16 +174,6 @@ struct gntdev_stats {
 };
 
 extern struct gntdev_stats gntdev_stats;
-
-/* gntdev-offsets.c: allocating page offsets */
-void gntdev_offsets_init(struct gntdev_offsets *offsets, unsigned long limit);
-int gntdev_offsets_alloc(struct gntdev_offsets *offsets,
-			 struct gntdev_range *range);
-void gntdev_offsets_free(struct gntdev_offsets *offsets,
-			 struct gntdev_range *range);
-struct gntdev_range *gntdev_offsets_find(struct gntdev_offsets *offsets,
-					 unsigned long offset);
-struct gntdev_range *gntdev_offsets_first(struct gntdev_offsets *offsets);
 
 /* gntdev-map.c: the map object and the per-file index tree */
 struct gntdev_map *gntdev_map_alloc(unsigned int count);

@@ -28,6 +28,7 @@
 #include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
 
+#include "xen/gntdev-compat.h"
 #include "xen/gntdev-internal.h"
 
 /* Grant operations handed to Xen in one hypercall. */
@@ -493,9 +494,9 @@ int gntdev_pv_mmap(struct gntdev_file *file, struct vm_area_struct *vma)
 	if (err)
 		goto put_map;
 
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP;
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_MIXEDMAP);
 	if (map->readonly)
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	vma->vm_ops = &gntdev_vm_ops;
 	vma->vm_private_data = map;
 	return 0;

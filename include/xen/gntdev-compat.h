@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What differs between the kernels the module builds for (Debian's 6.1
+ * and 6.12), so that the sources read like current kernel code.
+ */
+#ifndef _XEN_GNTDEV_COMPAT_H
+#define _XEN_GNTDEV_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/* Since 6.3 vm_flags may only change through these helpers. */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+#endif /* _XEN_GNTDEV_COMPAT_H */

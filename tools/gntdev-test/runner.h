@@ -1,0 +1,38 @@
+/* Scenario registry and runner (fork per scenario, timeout, TAP output). */
+#ifndef GT_RUNNER_H
+#define GT_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Scenario flags */
+#define SC_MAPS  0x1   /* establishes mappings: must prove Xen saw one (sanity) */
+
+struct scenario {
+	const char *name;
+	const char *claim;
+	int (*fn)(void);      /* runs in a forked child; 0 pass, 1 fail, or skip() */
+	unsigned flags;
+};
+
+/* Tables, each terminated by an entry with name == NULL. */
+extern const struct scenario scen_basic[];
+extern const struct scenario scen_munmap[];
+extern const struct scenario scen_vma[];
+extern const struct scenario scen_lifetime[];
+extern const struct scenario scen_errors[];
+extern const struct scenario scen_copy[];
+
+struct run_opts {
+	const char *pattern;   /* NULL = all */
+	unsigned timeout;      /* seconds per scenario */
+	unsigned grace_ms;     /* how long to wait for Xen to show release */
+	int verbose;
+	int keep_going_without_xen; /* never set: a missing Xen check fails */
+};
+
+int runner_list(const char *pattern, int verbose);
+int runner_run(const struct run_opts *o);    /* exit status */
+int runner_match(const char *name, const char *pattern);
+
+#endif

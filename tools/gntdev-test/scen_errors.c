@@ -1,0 +1,440 @@
+/* Error-path scenarios: bad ioctl input, bad user pointers, invalid refs,
+ * read-only grants mapped writable.  Expected errnos follow upstream
+ * gntdev (drivers/xen/gntdev.c) semantics. */
+#include "runner.h"
+#include "scen_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xengnttab.h>
+
+#include <xen/gntdev.h>
+
+/* Two pages: the first read-write, the second PROT_NONE (guard). */
+static uint8_t *guarded_page(void)
+{
+	long ps = pagesz();
+	uint8_t *p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p + ps, ps, PROT_NONE)) {
+		munmap(p, 2 * ps);
+		return NULL;
+	}
+	return p;
+}
+
+static uint32_t gntdev_limit(void)
+{
+	static const char *const paths[] = {
+		"/sys/module/xen_gntdev/parameters/limit",
+		"/sys/module/gntdev/parameters/limit",
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		FILE *f = fopen(paths[i], "r");
+		unsigned long v;
+		if (!f)
+			continue;
+		int ok = fscanf(f, "%lu", &v) == 1;
+		fclose(f);
+		if (ok && v > 0 && v < UINT32_MAX)
+			return (uint32_t)v;
+	}
+	return 64 * 1024;  /* upstream default */
+}
+
+/* MAP with a header placed so that only 'readable' refs fit before the
+ * guard page; returns the ioctl result. */
+static int map_at_guard(int fd, uint8_t *gp, uint32_t count, uint32_t readable,
+			const uint32_t *refs)
+{
+	/* the fixed part of the struct already holds one ref */
+	size_t sz = gd_map_struct_size(readable ? readable : 1);
+	struct ioctl_gntdev_map_grant_ref *op =
+		(void *)(gp + pagesz() - sz);
+	memset(op, 0, sz);
+	op->count = count;
+	for (uint32_t i = 0; i < readable; i++) {
+		op->refs[i].domid = T->granter;
+		op->refs[i].ref = refs ? refs[i] : 0;
+	}
+	return gd_ioctl(fd, gd_req_map(), op);
+}
+
+static int sc_count_zero(void)
+{
+	int fd;
+	STEP(sc_open(&fd));
+	uint8_t *gp = guarded_page();
+	CHECK(gp, "guard page: %s", errname(errno));
+	int rc = map_at_guard(fd, gp, 0, 0, NULL);
+	CHECK(rc == -EINVAL, "MAP with count 0: %s, want EINVAL", errname(rc));
+	close(fd);
+	return 0;
+}
+
+static int sc_count_over_limit(void)
+{
+	int fd;
+	STEP(sc_open(&fd));
+	uint8_t *gp = guarded_page();
+	CHECK(gp, "guard page: %s", errname(errno));
+	uint32_t lim = gntdev_limit();
+	/* only one ref is readable: the count check must come first */
+	const uint32_t counts[] = { lim + 1, 1u << 30, UINT32_MAX };
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		int rc = map_at_guard(fd, gp, counts[i], 1, NULL);
+		CHECK(rc == -EINVAL, "MAP with count %u (limit %u): %s, want EINVAL",
+		      counts[i], lim, errname(rc));
+	}
+	note("limit %u", lim);
+	close(fd);
+	return 0;
+}
+
+static int sc_unmap_unknown(void)
+{
+	int fd;
+	struct granter g;
+	STEP(sc_open(&fd));
+	int rc = gd_unmap(fd, 0, 1);
+	CHECK(rc == -ENOENT, "UNMAP index 0 on a fresh fd: %s, want ENOENT", errname(rc));
+	rc = gd_unmap(fd, 0x7fff000, 1);
+	CHECK(rc == -ENOENT, "UNMAP unknown index: %s, want ENOENT", errname(rc));
+	STEP(sc_share(&g, 2, 1, 160));
+	uint64_t index;
+	rc = gd_map(fd, T->granter, g.refs, 2, &index);
+	CHECK(rc == 0, "MAP: %s", errname(rc));
+	rc = gd_unmap(fd, index, 1);
+	CHECK(rc == -ENOENT, "UNMAP of a 2-page map with count 1: %s, want ENOENT", errname(rc));
+	rc = gd_unmap(fd, index + pagesz(), 1);
+	CHECK(rc == -ENOENT, "UNMAP at the map's second page: %s, want ENOENT", errname(rc));
+	rc = gd_unmap(fd, index, 2);
+	CHECK(rc == 0, "UNMAP of the real map afterwards: %s", errname(rc));
+	rc = gd_set_unmap_notify(fd, index, UNMAP_NOTIFY_CLEAR_BYTE, 0);
+	if (rc != -ENOTTY)
+		CHECK(rc == -ENOENT, "SET_UNMAP_NOTIFY on an unmapped index: %s, want ENOENT",
+		      errname(rc));
+	close(fd);
+	granter_release(&g);
+	return 0;
+}
+
+static int sc_offset_foreign(void)
+{
+	int fd;
+	STEP(sc_open(&fd));
+	uint8_t *anon = mmap(NULL, pagesz(), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(anon != MAP_FAILED, "mmap anon: %s", errname(errno));
+	anon[0] = 1;
+	int rc = gd_offset_for_vaddr(fd, anon, NULL, NULL);
+	if (rc == -ENOTTY)
+		skip("IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR not implemented (ENOTTY)");
+	CHECK(rc == -EINVAL, "GET_OFFSET_FOR_VADDR(anonymous page): %s, want EINVAL", errname(rc));
+	static int global;
+	rc = gd_offset_for_vaddr(fd, &global, NULL, NULL);
+	CHECK(rc == -EINVAL, "GET_OFFSET_FOR_VADDR(.bss): %s, want EINVAL", errname(rc));
+	munmap(anon, pagesz());
+	/* a hole: reserve and release, so nothing is mapped there */
+	uint8_t *hole = mmap(NULL, pagesz(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(hole != MAP_FAILED, "mmap: %s", errname(errno));
+	munmap(hole, pagesz());
+	rc = gd_offset_for_vaddr(fd, hole, NULL, NULL);
+	CHECK(rc == -EINVAL, "GET_OFFSET_FOR_VADDR(unmapped hole): %s, want EINVAL", errname(rc));
+	rc = gd_offset_for_vaddr(fd, (void *)(uintptr_t)0xffff800000000000ull, NULL, NULL);
+	CHECK(rc == -EINVAL, "GET_OFFSET_FOR_VADDR(kernel address): %s, want EINVAL", errname(rc));
+	close(fd);
+	return 0;
+}
+
+static int sc_bad_pointers(void)
+{
+	int fd;
+	struct granter g;
+	long ps = pagesz();
+	STEP(sc_open(&fd));
+	STEP(sc_share(&g, 2, 1, 170));
+	uint8_t *gp = guarded_page();
+	CHECK(gp, "guard page: %s", errname(errno));
+	void *const bad[] = { NULL, (void *)1, gp + ps, (void *)(uintptr_t)0xffff880000000000ull };
+	const char *const badn[] = { "NULL", "0x1", "PROT_NONE page", "kernel address" };
+	const unsigned long reqs[] = { gd_req_map(), gd_req_unmap(), gd_req_offset(),
+				       gd_req_notify() };
+	const char *const reqn[] = { "MAP_GRANT_REF", "UNMAP_GRANT_REF",
+				     "GET_OFFSET_FOR_VADDR", "SET_UNMAP_NOTIFY" };
+	for (size_t r = 0; r < 4; r++)
+		for (size_t b = 0; b < 4; b++) {
+			int rc = gd_ioctl(fd, reqs[r], bad[b]);
+			if (rc == -ENOTTY && r >= 2) {
+				note("%s not implemented (ENOTTY)", reqn[r]);
+				break;
+			}
+			CHECK(rc == -EFAULT, "%s with %s argument: %s, want EFAULT",
+			      reqn[r], badn[b], errname(rc));
+		}
+	/* header readable, refs run into the guard page */
+	int rc = map_at_guard(fd, gp, 2, 1, g.refs);
+	CHECK(rc == -EFAULT, "MAP with refs[1] in a PROT_NONE page: %s, want EFAULT",
+	      errname(rc));
+	/* argument readable but not writable: the index can't be returned */
+	struct ioctl_gntdev_map_grant_ref *op = (void *)gp;
+	memset(op, 0, gd_map_struct_size(2));
+	op->count = 2;
+	op->refs[0].domid = op->refs[1].domid = T->granter;
+	op->refs[0].ref = g.refs[0];
+	op->refs[1].ref = g.refs[1];
+	CHECK(mprotect(gp, ps, PROT_READ) == 0, "mprotect: %s", errname(errno));
+	rc = gd_ioctl(fd, gd_req_map(), op);
+	CHECK(rc == -EFAULT, "MAP with a read-only argument: %s, want EFAULT", errname(rc));
+	/* none of that may have left a usable map behind: a fresh map of the
+	 * same refs works and gets mapped/unmapped normally */
+	uint64_t index;
+	uint8_t *m;
+	STEP(sc_map_mmap(fd, &g, 170, PROT_READ | PROT_WRITE, &index, &m));
+	STEP(xen_expect_mapped(g.refs, 2, "valid map after the bad calls"));
+	CHECK(munmap(m, 2 * ps) == 0, "munmap: %s", errname(errno));
+	CHECK((rc = gd_unmap(fd, index, 2)) == 0, "UNMAP: %s", errname(rc));
+	STEP(xen_expect_unmapped(g.refs, 2, "after unmap"));
+	close(fd);
+	granter_release(&g);
+	return 0;
+}
+
+static int sc_unknown_ioctl(void)
+{
+	int fd;
+	STEP(sc_open(&fd));
+	int rc = gd_ioctl(fd, _IOC(_IOC_NONE, 'G', 200, 16), NULL);
+	CHECK(rc == -ENOTTY, "unknown ioctl 'G' 200: %s, want ENOTTY", errname(rc));
+	rc = gd_ioctl(fd, _IOC(_IOC_NONE, 'Z', 0, 16), NULL);
+	CHECK(rc == -ENOTTY, "unknown ioctl type 'Z': %s, want ENOTTY", errname(rc));
+	rc = gd_set_unmap_notify(fd, 0, 0x80, 0);
+	if (rc != -ENOTTY)
+		CHECK(rc == -EINVAL, "SET_UNMAP_NOTIFY with unknown action bit: %s, want EINVAL",
+		      errname(rc));
+	close(fd);
+	return 0;
+}
+
+/* mmap requests that don't match a map: EINVAL, and nothing gets mapped. */
+static int sc_mmap_bad(void)
+{
+	int fd;
+	struct granter g;
+	long ps = pagesz();
+	STEP(sc_open(&fd));
+	STEP(sc_share(&g, 3, 1, 180));
+	uint64_t index;
+	int rc = gd_map(fd, T->granter, g.refs, 3, &index);
+	CHECK(rc == 0, "MAP: %s", errname(rc));
+	void *p = mmap(NULL, 3 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, index);
+	CHECK(p == MAP_FAILED && errno == EINVAL,
+	      "writable MAP_PRIVATE mmap: %s, want EINVAL", p == MAP_FAILED ? errname(errno) : "success");
+	p = mmap(NULL, 3 * ps, PROT_READ, MAP_SHARED, fd, index + 64 * ps);
+	CHECK(p == MAP_FAILED && errno == EINVAL,
+	      "mmap at unknown offset: %s, want EINVAL", p == MAP_FAILED ? errname(errno) : "success");
+	p = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, fd, index);
+	CHECK(p == MAP_FAILED && errno == EINVAL,
+	      "mmap of 2 pages of a 3-page map: %s, want EINVAL",
+	      p == MAP_FAILED ? errname(errno) : "success");
+	p = mmap(NULL, 4 * ps, PROT_READ, MAP_SHARED, fd, index);
+	CHECK(p == MAP_FAILED && errno == EINVAL,
+	      "mmap of 4 pages of a 3-page map: %s, want EINVAL",
+	      p == MAP_FAILED ? errname(errno) : "success");
+	p = mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, fd, index + ps);
+	CHECK(p == MAP_FAILED && errno == EINVAL,
+	      "mmap starting inside a map: %s, want EINVAL",
+	      p == MAP_FAILED ? errname(errno) : "success");
+	STEP(xen_expect_unmapped(g.refs, 3, "after refused mmaps"));
+	uint8_t *m = gd_mmap(fd, index, 3, PROT_READ | PROT_WRITE);
+	CHECK(m, "the correct mmap after refused ones: %s", errname(errno));
+	STEP(check_pattern(m, 180, 0, 3, "correct mmap after refused ones"));
+	STEP(xen_expect_mapped(g.refs, 3, "correct mmap"));
+	CHECK(munmap(m, 3 * ps) == 0, "munmap: %s", errname(errno));
+	CHECK((rc = gd_unmap(fd, index, 3)) == 0, "UNMAP: %s", errname(rc));
+	close(fd);
+	granter_release(&g);
+	return 0;
+}
+
+/*
+ * Invalid refs mixed with valid ones: [valid, bad, valid].  The mapping
+ * attempt must fail cleanly (error from mmap or libxengnttab), leave none
+ * of the valid grants mapped, and the fd must stay usable.
+ */
+static int mixed_case(int fd, struct granter *g, uint32_t bad_dom, uint32_t bad_ref,
+		      const char *what)
+{
+	long ps = pagesz();
+	uint32_t doms[3] = { T->granter, bad_dom, T->granter };
+	uint32_t refs[3] = { g->refs[0], bad_ref, g->refs[1] };
+	uint64_t index;
+	int rc = gd_map_doms(fd, doms, refs, 3, &index);
+	if (rc == 0) {
+		uint8_t *m = gd_mmap(fd, index, 3, PROT_READ | PROT_WRITE);
+		if (m) {
+			ev("%s: mmap of [valid, bad, valid] succeeded", what);
+			uint8_t v;
+			int sig = probe_read(m + ps, &v);
+			ev("%s: reading the bad page %s", what,
+			   sig ? "faults" : "returns data");
+			munmap(m, 3 * ps);
+			gd_unmap(fd, index, 3);
+			return 1;
+		}
+		note("%s: mmap refused with %s", what, errname(errno));
+		STEP(xen_expect_unmapped(g->refs, 2, what));
+		rc = gd_unmap(fd, index, 3);
+		CHECK(rc == 0, "%s: UNMAP after failed mmap: %s", what, errname(rc));
+	} else {
+		note("%s: MAP ioctl refused with %s", what, errname(rc));
+	}
+	STEP(xen_expect_unmapped(g->refs, 2, what));
+
+	/* same through libxengnttab */
+	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
+	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
+	void *m = xengnttab_map_grant_refs(xgt, 3, doms, refs, PROT_READ | PROT_WRITE);
+	if (m) {
+		xengnttab_unmap(xgt, m, 3);
+		xengnttab_close(xgt);
+		CHECK(0, "%s: xengnttab_map_grant_refs of [valid, bad, valid] succeeded", what);
+	}
+	note("%s: xengnttab_map_grant_refs failed: %s", what, strerror(errno));
+	xengnttab_close(xgt);
+	STEP(xen_expect_unmapped(g->refs, 2, what));
+	return 0;
+}
+
+static int sc_invalid_refs(void)
+{
+	int fd;
+	struct granter g, stale;
+	char err[256];
+	STEP(sc_open(&fd));
+	STEP(sc_share(&g, 2, 1, 190));
+	/* a ref that was granted and released: in range, but not granted now */
+	CHECK(granter_share(&stale, T->mapdom, 1, 1, err, sizeof(err)) == 0, "%s", err);
+	uint32_t stale_ref = stale.refs[0];
+	granter_release(&stale);
+
+	STEP(mixed_case(fd, &g, T->granter, 0xfffffu, "ref beyond the grant table"));
+	STEP(mixed_case(fd, &g, T->granter, stale_ref, "released (ungranted) ref"));
+	STEP(mixed_case(fd, &g, 0x7ff0u /* DOMID_FIRST_RESERVED */, g.refs[0],
+			"reserved domid"));
+	STEP(mixed_case(fd, &g, 4321, g.refs[0], "non-existent domid"));
+
+	/* the fd still works for a valid map */
+	uint64_t index;
+	uint8_t *m;
+	STEP(sc_map_mmap(fd, &g, 190, PROT_READ | PROT_WRITE, &index, &m));
+	STEP(xen_expect_mapped(g.refs, 2, "valid map after the failures"));
+	CHECK(munmap(m, 2 * pagesz()) == 0, "munmap: %s", errname(errno));
+	int rc = gd_unmap(fd, index, 2);
+	CHECK(rc == 0, "UNMAP: %s", errname(rc));
+	close(fd);
+	granter_release(&g);
+	return 0;
+}
+
+/* A read-only grant mapped writable is refused; read-only works. */
+static int sc_ro_grant_writable(void)
+{
+	int fd;
+	struct granter g;
+	long ps = pagesz();
+	STEP(sc_open(&fd));
+	STEP(sc_share(&g, 2, 0, 200));
+	uint64_t index;
+	int rc = gd_map(fd, T->granter, g.refs, 2, &index);
+	CHECK(rc == 0, "MAP: %s", errname(rc));
+	uint8_t *m = gd_mmap(fd, index, 2, PROT_READ | PROT_WRITE);
+	if (m) {
+		int sig = probe_write(m, 0x33);
+		ev("writable mmap of a read-only grant succeeded; write %s; granter byte 0x%02x",
+		   sig ? "faulted" : "went through", g.pages[0]);
+		munmap(m, 2 * ps);
+		gd_unmap(fd, index, 2);
+		return 1;
+	}
+	note("writable mmap refused: %s", errname(errno));
+	STEP(xen_expect_unmapped(g.refs, 2, "after refused writable mmap"));
+	CHECK((rc = gd_unmap(fd, index, 2)) == 0, "UNMAP after refused mmap: %s", errname(rc));
+
+	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
+	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
+	m = xengnttab_map_domain_grant_refs(xgt, 2, T->granter, g.refs, PROT_READ | PROT_WRITE);
+	if (m) {
+		xengnttab_unmap(xgt, m, 2);
+		CHECK(0, "xengnttab PROT_WRITE map of a read-only grant succeeded");
+	}
+	STEP(xen_expect_unmapped(g.refs, 2, "after refused libxengnttab writable map"));
+
+	/* read-only mapping works and shows the data */
+	rc = gd_map(fd, T->granter, g.refs, 2, &index);
+	CHECK(rc == 0, "MAP (read-only attempt): %s", errname(rc));
+	m = gd_mmap(fd, index, 2, PROT_READ);
+	CHECK(m, "read-only mmap of a read-only grant: %s", errname(errno));
+	STEP(check_pattern(m, 200, 0, 2, "read-only mapping"));
+	STEP(xen_expect_mapped(g.refs, 2, "read-only mapping"));
+	if (mprotect(m, 2 * ps, PROT_READ | PROT_WRITE) == 0) {
+		/* allowed at VMA level (upstream keeps VM_MAYWRITE), but the
+		 * PTE is read-only: a write must fault, never reach the page */
+		int sig = probe_write(m + 5, 0x44);
+		CHECK(sig != 0, "write after mprotect(PROT_WRITE) of a read-only grant "
+		      "mapping went through (granter byte 0x%02x)", g.pages[5]);
+		CHECK(g.pages[5] == pattern_byte(200, 0, 5),
+		      "read-only granted page modified after mprotect(PROT_WRITE)");
+		note("mprotect(PROT_WRITE) allowed, write faults with signal %d", sig);
+	} else {
+		note("mprotect(PROT_WRITE) refused: %s", errname(errno));
+	}
+	rc = gd_set_unmap_notify(fd, index, UNMAP_NOTIFY_CLEAR_BYTE, 0);
+	if (rc != -ENOTTY)
+		CHECK(rc == -EINVAL, "CLEAR_BYTE notify on a read-only map: %s, want EINVAL",
+		      errname(rc));
+	CHECK(munmap(m, 2 * ps) == 0, "munmap: %s", errname(errno));
+	CHECK((rc = gd_unmap(fd, index, 2)) == 0, "UNMAP: %s", errname(rc));
+	STEP(xen_expect_unmapped(g.refs, 2, "after unmap"));
+	xengnttab_close(xgt);
+	close(fd);
+	granter_release(&g);
+	return 0;
+}
+
+const struct scenario scen_errors[] = {
+	{ "ioctl-map-count-zero", "MAP_GRANT_REF with count 0 fails with EINVAL",
+	  sc_count_zero, 0 },
+	{ "ioctl-map-count-over-limit",
+	  "MAP_GRANT_REF with count above the limit fails with EINVAL before reading refs",
+	  sc_count_over_limit, 0 },
+	{ "ioctl-unmap-unknown-index",
+	  "UNMAP_GRANT_REF of an unknown index or with a wrong count fails with ENOENT",
+	  sc_unmap_unknown, 0 },
+	{ "ioctl-offset-for-foreign-vaddr",
+	  "GET_OFFSET_FOR_VADDR on an address not mapped by gntdev fails with EINVAL",
+	  sc_offset_foreign, 0 },
+	{ "ioctl-bad-user-pointers",
+	  "every ioctl given an unreadable/unwritable argument fails with EFAULT and "
+	  "leaves no map behind",
+	  sc_bad_pointers, SC_MAPS },
+	{ "ioctl-unknown-command",
+	  "unknown ioctl numbers fail with ENOTTY; unknown notify action with EINVAL",
+	  sc_unknown_ioctl, 0 },
+	{ "mmap-bad-requests",
+	  "private-writable, unknown-offset and wrong-size mmaps fail with EINVAL and "
+	  "map nothing; the right mmap then works",
+	  sc_mmap_bad, SC_MAPS },
+	{ "invalid-refs-mixed",
+	  "mapping [valid, invalid, valid] fails cleanly (raw and libxengnttab) with "
+	  "none of the valid grants left mapped; the fd stays usable",
+	  sc_invalid_refs, SC_MAPS },
+	{ "ro-grant-mapped-writable",
+	  "a read-only grant is refused when mapped writable (raw and libxengnttab) "
+	  "and maps fine read-only",
+	  sc_ro_grant_writable, SC_MAPS },
+	{ NULL, NULL, NULL, 0 },
+};

@@ -1,0 +1,106 @@
+#!/bin/sh
+# /init of the harness initramfs: runs as PID 1 in the Xen PV dom0, under
+# busybox sh.  Everything it prints goes to /dev/console (hvc0), which Xen
+# copies to com1, i.e. QEMU's serial stdio, which run.sh parses.
+#
+# Protocol (one line each, read by run.sh/analyse.sh; keep them in sync):
+#   HARNESS: init-start                  dom0 userspace is running
+#   HARNESS: loaded <module>             after each successful insmod
+#   HARNESS-FAIL: <what>                 a set-up step failed (evidence)
+#   HARNESS: modules-loaded              all modules in, xenfs mounted
+#   HARNESS: device /dev/xen/gntdev ok   the device node exists
+#   HARNESS: gntdev-module expected=ours|stock banner=yes|no taint=.. version=.. srcversion=..
+#   HARNESS: dmesg: <line>               dom0 kernel lines mentioning gntdev
+#   HARNESS: toolkit-start pattern=<P>   gntdev-test is about to run
+#   (TAP lines from gntdev-test, unmodified)
+#   HARNESS: toolkit-exit rc=<N>
+#   HARNESS: dmesg-tail                  followed by the last dmesg lines
+#   HARNESS-DONE rc=<N>                  last line before the reboot
+# Exit codes in HARNESS-DONE: the toolkit's, or 90+ for set-up failures.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+M=/lib/modules
+
+mark() { echo "HARNESS: $*"; }
+fail() { echo "HARNESS-FAIL: $*"; }
+
+# Leave the machine.  A dom0 reboot makes Xen reset the machine, and QEMU
+# (run with -no-reboot) then exits.  (`poweroff -f` also ends QEMU, via
+# ACPI S5 through Xen; the reset path needs no ACPI, so it is used here.)
+finish() {
+    mark "dmesg-tail"
+    dmesg | tail -n "${DMESG_TAIL:-40}"
+    echo "HARNESS-DONE rc=$1"
+    sync
+    reboot -f
+    sleep 3600          # PID 1 must never exit: that would panic dom0
+}
+
+load() {
+    insmod "$@" || { fail "insmod $* rc=$?"; finish 91; }
+    mark "loaded ${1##*/}"
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /tmp /run
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# The kernel opens /dev/console for us only if the cpio has that node (it
+# does when mkinitramfs ran as root); reopen it from devtmpfs in any case.
+exec </dev/console >/dev/console 2>&1
+
+# Settings chosen on the host by mkinitramfs.sh: GNTDEV, PATTERN, ...
+# shellcheck source=/dev/null
+. /etc/harness.conf
+mark "init-start"
+
+# Fixed userspace layout: fewer differences between runs.
+echo 0 > /proc/sys/kernel/randomize_va_space
+
+# xenfs uses privcmd's symbols, so privcmd goes first.
+load $M/xen-privcmd.ko
+load $M/xenfs.ko
+mount -t xenfs xenfs /proc/xen || { fail "mount xenfs on /proc/xen"; finish 92; }
+load $M/xen-evtchn.ko
+load $M/xen-gntalloc.ko
+# shellcheck disable=SC2086  # GNTDEV_PARAMS is a list of key=value words
+load $M/xen-gntdev.ko $GNTDEV_PARAMS
+mark "modules-loaded"
+
+# devtmpfs creates the misc device node as the driver registers; allow a
+# moment anyway rather than fail on a race.
+i=0
+while [ ! -c /dev/xen/gntdev ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if [ -c /dev/xen/gntdev ]; then
+    mark "device /dev/xen/gntdev ok"
+else
+    fail "no /dev/xen/gntdev after loading xen-gntdev.ko"
+    ls -l /dev/xen
+    finish 93
+fi
+
+# Which gntdev is this?  Our module announces itself at load with a banner
+# naming gntdev and interval-notifier; Debian's is signed and in-tree, so it
+# does not taint the kernel, while ours (out-of-tree, unsigned) does.
+banner=no
+dmesg | grep gntdev | grep -q interval-notifier && banner=yes
+sysm=/sys/module/xen_gntdev
+taint=$(cat $sysm/taint 2>/dev/null)
+version=$(cat $sysm/version 2>/dev/null)
+srcversion=$(cat $sysm/srcversion 2>/dev/null)
+mark "gntdev-module expected=$GNTDEV banner=$banner taint=${taint:--} version=${version:--} srcversion=${srcversion:--}"
+dmesg | grep -i gntdev | sed 's/^/HARNESS: dmesg: /'
+
+if [ ! -x /bin/gntdev-test ]; then
+    fail "no /bin/gntdev-test in the initramfs"
+    finish 94
+fi
+mark "toolkit-start pattern=${PATTERN:-<all>}"
+# An empty PATTERN must vanish rather than become an empty argument.
+/bin/gntdev-test run ${PATTERN:+"$PATTERN"}
+rc=$?
+mark "toolkit-exit rc=$rc"
+finish $rc

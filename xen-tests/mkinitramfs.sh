@@ -1,0 +1,104 @@
+#!/bin/bash
+# mkinitramfs.sh OUT.cpio.gz
+#
+# Build the dom0 initramfs: busybox (static) with its applet links, init.sh
+# as /init, the Xen modules from Debian's kernel package in the cache, the
+# gntdev module under test, and the gntdev-test toolkit.
+#
+# Environment (run.sh sets these; defaults suit a manual call):
+#   KVER          kernel ABI (default: kver.sh)
+#   GNTDEV_CACHE  setup.sh's cache (default /var/cache/gntdev-xen-tests)
+#   GNTDEV        ours (default) | stock: which xen-gntdev.ko goes in
+#   GNTDEV_KO     our module (default <repo>/drivers/xen/xen-gntdev.ko)
+#   GNTDEV_TEST   toolkit binary (default <repo>/tools/gntdev-test/gntdev-test)
+#   GNTDEV_PARAMS module parameters for xen-gntdev.ko (default none)
+#   PATTERN       passed to `gntdev-test run` (default: all scenarios)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+GNTDEV=${GNTDEV:-ours}
+GNTDEV_KO=${GNTDEV_KO:-$repo/drivers/xen/xen-gntdev.ko}
+GNTDEV_TEST=${GNTDEV_TEST:-$repo/tools/gntdev-test/gntdev-test}
+
+die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: mkinitramfs.sh OUT.cpio.gz"
+out=$1
+KVER=${KVER:-$("$here/kver.sh")}
+mods=$CACHE/$KVER/modules/kernel/drivers/xen
+[ -d "$mods" ] || die "no $mods: run \`sudo make setup\` (KVER=$KVER)"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || die "no busybox: run \`sudo make setup\`"
+
+# install_ko SRC DST: copy a module, decompressing .ko.xz/.ko.zst/.ko.gz
+# (newer Debian kernels ship compressed modules; busybox insmod wants plain).
+install_ko() {
+    local src=$1 dst=$2 f
+    for f in "$src" "$src.xz" "$src.zst" "$src.gz"; do
+        [ -e "$f" ] || continue
+        case $f in
+            *.xz)  xz -dc "$f" > "$dst" ;;
+            *.zst) zstd -dcq "$f" > "$dst" ;;
+            *.gz)  gzip -dc "$f" > "$dst" ;;
+            *)     cp "$f" "$dst" ;;
+        esac
+        return 0
+    done
+    die "module not found: $src"
+}
+
+# sq VALUE: VALUE as a single-quoted shell word (for /etc/harness.conf).
+sq() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/gntdev-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+cd "$stage"
+mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp run lib/modules
+# The kernel opens /dev/console before /init runs; creating the node needs
+# root, and init.sh copes without it.
+[ "$(id -u)" -ne 0 ] || mknod -m 600 dev/console c 5 1
+
+cp "$busybox" bin/busybox
+# --list-full prints e.g. "usr/bin/awk"; link each applet back to busybox.
+# Relative links, one "../" per directory level of the applet's path.
+"$busybox" --list-full | while read -r app; do
+    [ "$app" = bin/busybox ] && continue
+    slashes=${app//[^\/]/}
+    up=${slashes//\//../}
+    ln -sf "${up}bin/busybox" "$app"
+done
+
+install -m 755 "$here/init.sh" init
+
+install_ko "$mods/xen-privcmd.ko"   lib/modules/xen-privcmd.ko
+install_ko "$mods/xenfs/xenfs.ko"   lib/modules/xenfs.ko
+install_ko "$mods/xen-evtchn.ko"    lib/modules/xen-evtchn.ko
+install_ko "$mods/xen-gntalloc.ko"  lib/modules/xen-gntalloc.ko
+case $GNTDEV in
+    ours)  [ -e "$GNTDEV_KO" ] || die "no $GNTDEV_KO: run \`make module\` (or GNTDEV=stock)"
+           install_ko "$GNTDEV_KO"            lib/modules/xen-gntdev.ko ;;
+    stock) install_ko "$mods/xen-gntdev.ko"   lib/modules/xen-gntdev.ko ;;
+    *)     die "GNTDEV must be ours or stock, not '$GNTDEV'" ;;
+esac
+
+[ -e "$GNTDEV_TEST" ] || die "no $GNTDEV_TEST: run \`make tools\`"
+# dom0 has no libc: a dynamically linked toolkit would fail as "not found".
+if command -v readelf >/dev/null && readelf -l "$GNTDEV_TEST" 2>/dev/null | grep -q INTERP; then
+    die "$GNTDEV_TEST is dynamically linked; the initramfs needs a static binary"
+fi
+install -m 755 "$GNTDEV_TEST" bin/gntdev-test
+
+{
+    echo "GNTDEV=$(sq "$GNTDEV")"
+    echo "PATTERN=$(sq "${PATTERN:-}")"
+    echo "GNTDEV_PARAMS=$(sq "${GNTDEV_PARAMS:-}")"
+    echo "DMESG_TAIL=$(sq "${DMESG_TAIL:-40}")"
+} > etc/harness.conf
+
+# Sorted names, fixed owner and --reproducible: same inputs, same bytes.
+mkdir -p "$(dirname "$out")"
+find . -mindepth 1 | LC_ALL=C sort |
+    cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -n -1 > "$out.tmp"
+mv -f "$out.tmp" "$out"

@@ -1,0 +1,191 @@
+#!/bin/bash
+# run.sh [PATTERN]: boot Xen + a PV dom0 under QEMU (TCG) and run the
+# gntdev-test toolkit against a gntdev module, then judge the run.
+#
+# Stages, one "==>" progress line each: setup, build (initramfs), boot
+# (Xen up, dom0 up, modules loaded, module confirmed, toolkit started, each
+# verdict, done), verdict.  The serial console is streamed to the terminal
+# and saved; analyse.sh turns it into JUnit.  Exit status 0 iff every
+# testcase passed (skips allowed).
+#
+# Environment:
+#   GNTDEV=ours|stock   module under test (default ours = drivers/xen/xen-gntdev.ko)
+#   PATTERN=...         scenario filter for `gntdev-test run` (or first argument)
+#   OUT=dir             outputs (default xen-tests/out): serial.log, junit.xml, ...
+#   TIMEOUT=seconds     whole boot+test limit (default 600)
+#   KVER, GNTDEV_CACHE  as for setup.sh
+#   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS  see mkinitramfs.sh
+#   ICOUNT=N            add `-icount shift=N` (deterministic, single-threaded TCG; slower)
+#   CONSOLE=0           do not copy the console to the terminal (still logged)
+#   SETUP=0             skip setup.sh (cache and packages known to be ready)
+#   XEN_ARGS, DOM0_ARGS extra Xen / dom0 kernel command-line words
+#   QEMU_ARGS           extra QEMU arguments (word-split)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+export GNTDEV=${GNTDEV:-ours}
+export PATTERN=${PATTERN:-${1:-}}
+export GNTDEV_CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+export GNTDEV_KO=${GNTDEV_KO:-$repo/drivers/xen/xen-gntdev.ko}
+export GNTDEV_TEST=${GNTDEV_TEST:-$repo/tools/gntdev-test/gntdev-test}
+OUT=${OUT:-$here/out}
+TIMEOUT=${TIMEOUT:-600}
+CONSOLE=${CONSOLE:-1}
+
+t0=$EPOCHREALTIME
+# progress TEXT: one harness line, with seconds since the harness started.
+progress() {
+    local now=$EPOCHREALTIME
+    local ms=$(( (${now/./} - ${t0/./}) / 1000 ))
+    printf '==> [%4d.%01ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*"
+}
+
+# early_fail STAGE MESSAGE: the run could not even boot; still leave a
+# JUnit file and the summary line so CI shows what broke.
+early_fail() {
+    local stage=$1 msg=$2
+    progress "FAILED at $stage: $msg"
+    mkdir -p "$OUT"
+    msg=${msg//&/&amp;}; msg=${msg//</&lt;}; msg=${msg//>/&gt;}; msg=${msg//\"/&quot;}
+    cat > "$OUT/junit.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<testsuites>
+<testsuite name="gntdev-xen-$GNTDEV" tests="1" failures="1" errors="0" skipped="0">
+  <testcase classname="harness" name="$stage">
+    <failure message="$msg"/>
+  </testcase>
+</testsuite>
+</testsuites>
+XML
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+}
+
+# qemu_path PATH: a file name for QEMU's -initrd list, where "," separates
+# modules (so it is doubled).  A space would start the module's command
+# line, so such paths are refused beforehand (check_paths).
+qemu_path() { printf %s "${1//,/,,}"; }
+check_paths() {
+    local p
+    for p; do
+        case $p in *' '*) early_fail build "QEMU cannot take a path with a space: $p" ;; esac
+    done
+}
+
+# --- setup -----------------------------------------------------------------
+progress "setup"
+# Decide KVER once and hand it down (asking apt takes most of a second); on
+# a fresh machine it is only known after setup.sh has updated apt's lists.
+KVER=$("$here/kver.sh" 2>/dev/null || true)
+[ -z "$KVER" ] || export KVER
+if [ "${SETUP:-1}" != 0 ]; then
+    "$here/setup.sh" || early_fail setup "setup.sh failed (see above)"
+fi
+[ -n "$KVER" ] || KVER=$("$here/kver.sh") || early_fail setup "cannot determine KVER"
+export KVER
+xen=$GNTDEV_CACHE/xen
+vmlinux=$GNTDEV_CACHE/$KVER/vmlinux
+{ [ -s "$xen" ] && [ -s "$vmlinux" ]; } || early_fail setup "cache incomplete ($xen, $vmlinux): run \`sudo make setup\`"
+
+# --- build -----------------------------------------------------------------
+progress "build: initramfs (GNTDEV=$GNTDEV KVER=$KVER PATTERN=${PATTERN:-<all>})"
+mkdir -p "$OUT"
+rm -f "$OUT/serial.log" "$OUT/junit.xml" "$OUT/qemu.stderr"
+SRCVERSION=
+if [ "$GNTDEV" = ours ]; then
+    [ -e "$GNTDEV_KO" ] || early_fail build "no $GNTDEV_KO: run \`make module\` (or GNTDEV=stock)"
+    # A module built against other headers would fail to load; say so now.
+    vermagic=$(modinfo -F vermagic "$GNTDEV_KO" 2>/dev/null | awk '{print $1}')
+    [ "$vermagic" = "$KVER" ] || early_fail build "$GNTDEV_KO is built for '$vermagic', the harness boots $KVER: rebuild with \`make module\`"
+    SRCVERSION=$(modinfo -F srcversion "$GNTDEV_KO" 2>/dev/null || true)
+fi
+export SRCVERSION
+"$here/mkinitramfs.sh" "$OUT/initramfs.cpio.gz" || early_fail build "mkinitramfs.sh failed (see above)"
+
+# --- boot ------------------------------------------------------------------
+# Xen: serial console on com1 (QEMU's stdio); all log levels, since the
+# harness greps Xen's messages; a 1 MiB console ring because the toolkit
+# parses the grant-table dump (debug key 'g') out of it.
+xen_cmdline="console=com1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all conring_size=1M${XEN_ARGS:+ $XEN_ARGS}"
+# dom0: console on hvc0 (Xen forwards it to com1); printk timestamps are how
+# the analysis tells kernel lines from the toolkit's output.
+dom0_cmdline="console=hvc0 printk.time=1${DOM0_ARGS:+ $DOM0_ARGS}"
+# -cpu max without SMAP/SMEP: the PV dom0 crashes at once with them under
+# TCG.  -no-reboot: Xen resets the machine when dom0 reboots (init.sh does
+# that at the end) or on a crash/panic, and QEMU then exits.
+check_paths "$xen" "$vmlinux" "$OUT/initramfs.cpio.gz"
+# shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
+qemu=(qemu-system-x86_64 -M pc -cpu max,-smap,-smep -m 2048 -smp 2
+      -display none -vga none -monitor none -serial stdio -no-reboot
+      -kernel "$(qemu_path "$xen")" -append "$xen_cmdline"
+      -initrd "$(qemu_path "$vmlinux") $dom0_cmdline,$(qemu_path "$OUT/initramfs.cpio.gz")")
+[ -z "${ICOUNT:-}" ] || qemu+=(-icount "shift=$ICOUNT")
+# shellcheck disable=SC2206  # QEMU_ARGS is deliberately word-split
+[ -z "${QEMU_ARGS:-}" ] || qemu+=($QEMU_ARGS)
+printf '%q ' "${qemu[@]}" > "$OUT/qemu.cmd"; echo >> "$OUT/qemu.cmd"
+
+# monitor: read the console line by line: save it, echo it, and turn the
+# markers into progress lines.  The verdicts themselves come from
+# analyse.sh afterwards, on the saved log.
+monitor() {
+    local line xen_up=0 linux_up=0
+    exec 3>"$OUT/serial.log"
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line//$'\r'/}
+        printf '%s\n' "$line" >&3
+        [ "$CONSOLE" = 0 ] || printf '%s\n' "$line"
+        case $line in
+            '(XEN) Xen version'*)  [ $xen_up = 1 ] || progress "Xen up"; xen_up=1 ;;
+            '['*'] Linux version'*) [ $linux_up = 1 ] || progress "dom0 kernel booting"; linux_up=1 ;;
+            'HARNESS: init-start'*) progress "dom0 up (/init running)" ;;
+            'HARNESS: modules-loaded'*) progress "modules loaded" ;;
+            'HARNESS: gntdev-module '*)
+                case "$GNTDEV:$line" in
+                    ours:*banner=yes*)  progress "our module confirmed (banner present)" ;;
+                    ours:*)             progress "NOT our module: banner missing" ;;
+                    stock:*banner=no*)  progress "stock module confirmed (no banner)" ;;
+                    stock:*)            progress "NOT the stock module: our banner is present" ;;
+                esac ;;
+            'HARNESS: toolkit-start'*) progress "toolkit started (${line#*pattern=})" ;;
+            'ok '[0-9]*|'not ok '[0-9]*) progress "verdict: $line" ;;
+            'HARNESS-FAIL: '*) progress "${line#HARNESS-}" ;;
+            'HARNESS-DONE '*) progress "done (${line#HARNESS-DONE })" ;;
+        esac
+    done
+    exec 3>&-
+}
+
+fifo=$(mktemp -u "${TMPDIR:-/tmp}/gntdev-console.XXXXXX")
+mkfifo "$fifo"
+qpid=
+# shellcheck disable=SC2317  # called from the trap
+cleanup() { [ -z "$qpid" ] || kill "$qpid" 2>/dev/null || true; rm -f "$fifo"; }
+trap cleanup EXIT
+trap 'progress "interrupted"; exit 130' INT TERM
+
+progress "boot: QEMU (timeout ${TIMEOUT}s; command in $OUT/qemu.cmd)"
+tb=$EPOCHREALTIME
+# `timeout` ends QEMU if dom0 hangs; -k in case QEMU ignores SIGTERM.
+timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$fifo" 2>"$OUT/qemu.stderr" &
+qpid=$!
+monitor <"$fifo"
+qrc=0
+wait "$qpid" || qrc=$?
+qpid=
+te=$EPOCHREALTIME
+elapsed=$(( (${te/./} - ${tb/./}) / 1000 ))
+ELAPSED=$((elapsed / 1000)).$(printf %03d $((elapsed % 1000)))
+TIMED_OUT=0
+case $qrc in 124|137) TIMED_OUT=1 ;; esac
+export ELAPSED TIMED_OUT TIMEOUT QEMU_RC=$qrc
+if [ -s "$OUT/qemu.stderr" ]; then
+    progress "QEMU stderr:"; sed 's/^/    /' "$OUT/qemu.stderr"
+fi
+progress "boot finished in ${ELAPSED}s (QEMU exit $qrc$([ $TIMED_OUT = 0 ] || echo ", timed out"))"
+
+# --- verdict ---------------------------------------------------------------
+progress "results: $OUT/serial.log, $OUT/junit.xml"
+rc=0
+"$here/analyse.sh" "$OUT/serial.log" "$OUT/junit.xml" || rc=$?
+exit "$rc"

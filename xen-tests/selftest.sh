@@ -1,0 +1,86 @@
+#!/bin/bash
+# selftest.sh: check analyse.sh's judgement on small synthetic serial logs,
+# without booting anything (about a second).  Each case builds a log from a
+# clean run's skeleton, changes one thing, and states the expected exit
+# status and, for failures, which testcase must fail.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gntdev-selftest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+shopt -s lastpipe   # `skeleton | check ...` must count in this shell
+
+# skeleton [EXTRA_KERNEL_LINE] [EXTRA_XEN_LINE]: a clean run of our module.
+skeleton() {
+    cat <<LOG
+(XEN) Xen version 4.17.0 (selftest)
+${2:-(XEN) Std. Loglevel: All}
+[    0.000000] Linux version 6.1.0-selftest
+HARNESS: init-start
+HARNESS: modules-loaded
+HARNESS: device /dev/xen/gntdev ok
+HARNESS: gntdev-module expected=ours banner=yes taint=OE version=0.1 srcversion=ABC
+HARNESS: dmesg: [    1.000000] xen:xen_gntdev: interval-notifier gntdev ready
+HARNESS: toolkit-start pattern=<all>
+TAP version 13
+1..3
+ok 1 - alpha
+# a diagnostic that mentions WARNING: and BUG: without being a kernel line
+ok 2 - beta
+ok 3 - gamma # SKIP not here
+${1:-[    2.000000] harmless kernel line}
+2 passed, 0 failed, 1 skipped
+HARNESS: toolkit-exit rc=0
+HARNESS: dmesg-tail
+HARNESS-DONE rc=0
+LOG
+}
+
+pass=0 fail=0
+# check NAME WANT_RC WANT_FAILED_TESTCASE [env...] < log
+check() {
+    local name=$1 want_rc=$2 want_case=$3 rc=0 out
+    shift 3
+    cat > "$tmp/serial.log"
+    out=$(env GNTDEV=ours "$@" "$here/analyse.sh" "$tmp/serial.log" "$tmp/junit.xml") || rc=$?
+    if [ "$rc" -ne "$want_rc" ]; then
+        echo "not ok - $name: exit $rc, wanted $want_rc"; echo "$out" | sed 's/^/    /'; fail=$((fail + 1)); return
+    fi
+    if [ -n "$want_case" ] && ! grep -q "^FAIL $want_case:" <<<"$out"; then
+        echo "not ok - $name: no 'FAIL $want_case'"; echo "$out" | sed 's/^/    /'; fail=$((fail + 1)); return
+    fi
+    # The JUnit file must agree with the summary line.
+    local tests
+    tests=$(grep -c '<testcase ' "$tmp/junit.xml")
+    if ! tail -n1 <<<"$out" | awk -v t="$tests" '{ exit !($1 + $3 + $5 == t) }'; then
+        echo "not ok - $name: summary '$(tail -n1 <<<"$out")' vs $tests testcases"; fail=$((fail + 1)); return
+    fi
+    echo "ok - $name"; pass=$((pass + 1))
+}
+
+skeleton | check "clean run passes" 0 ""
+skeleton | sed 's/^ok 2 - beta/not ok 2 - beta/; s/^2 passed, 0 failed/1 passed, 1 failed/; s/toolkit-exit rc=0/toolkit-exit rc=1/' |
+    check "failed verdict" 1 "gntdev-test/2 - beta"
+skeleton "[    3.000000] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x10" | check "dom0 WARNING" 1 harness/kernel-log-clean
+skeleton "[    3.000000] BUG: Bad page map in process t  pte:0 pmd:0" | check "bad page map" 1 harness/kernel-log-clean
+skeleton "[    3.000000] general protection fault, probably for non-canonical address" | check "GPF" 1 harness/kernel-log-clean
+skeleton "[    3.000000] Oops: 0000 [#1] PREEMPT SMP NOPTI" | check "Oops" 1 harness/kernel-log-clean
+skeleton "[    3.000000] WARNING: possible circular locking dependency detected" | check "lockdep" 1 harness/kernel-log-clean
+skeleton "[    3.000000] Kernel panic - not syncing: selftest" | check "dom0 panic" 1 harness/kernel-log-clean
+skeleton "" "(XEN) Panic on CPU 0:" | check "Xen panic" 1 harness/xen-log-clean
+skeleton "" "(XEN) domain_crash called from p2m.c:1" | check "domain crash" 1 harness/xen-log-clean
+skeleton | grep -v '^HARNESS-DONE' | check "no final marker" 1 harness/run-completed
+skeleton | check "timeout" 1 harness/run-completed TIMED_OUT=1
+skeleton | check "QEMU failed" 1 harness/run-completed QEMU_RC=1
+skeleton | sed 's/banner=yes/banner=no/' | check "ours expected, banner missing" 1 harness/gntdev-is-ours
+skeleton | sed 's/banner=yes taint=OE/banner=no taint=-/' | check "stock confirmed" 0 "" GNTDEV=stock
+skeleton | check "stock expected, banner present" 1 harness/gntdev-is-stock GNTDEV=stock
+skeleton | check "srcversion mismatch" 1 harness/gntdev-is-ours SRCVERSION=XYZ
+skeleton | grep -v '^ok 1 - alpha' | check "lost verdict line" 1 harness/toolkit-completed
+skeleton | grep -v '^HARNESS: toolkit-start' | check "toolkit never started" 1 harness/toolkit-completed
+skeleton | sed 's/^ok 1 - alpha/ok 1 - a<b>\&"c"/' | check "XML escaping" 0 ""
+grep -q 'name="1 - a&lt;b&gt;&amp;&quot;c&quot;"' "$tmp/junit.xml" ||
+    { echo "not ok - XML escaping: name not escaped in junit.xml"; fail=$((fail + 1)); }
+skeleton | sed -n '1,3p' | check "dom0 never reached init" 1 harness/boot
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -5,8 +5,7 @@
 #   make module   build drivers/xen/xen-gntdev.ko against linux-headers-$(KVER)
 #   make tools    build tools/gntdev-test/gntdev-test
 #   make run      all of the above, then the harness: our module, all scenarios
-#   make test     all set-up, then the test suite (today: harness self-check,
-#                 then the harness with our module)
+#   make test     all set-up, then the test suite: xen-tests/suite.sh
 #   make clean
 #
 # Variables (command line or environment): KVER, GNTDEV_CACHE, GNTDEV=stock,
@@ -49,16 +48,17 @@ run:
 	$(MAKE) tools
 	SETUP=0 xen-tests/run.sh
 
-# Lanes: the harness self-check, then the harness on our module.  Later
-# this grows more lanes (e.g. GNTDEV=stock as a reference run).
+# The test suite: every lane of xen-tests/suite.sh (harness self-check, unit
+# tests, the harness on Debian's dom0 kernel and on a debug kernel), then
+# one `N passed, N failed` line over all of them.
 test:
-	xen-tests/selftest.sh
 	$(MAKE) setup
 	$(MAKE) module
 	$(MAKE) tools
-	SETUP=0 xen-tests/run.sh
+	xen-tests/suite.sh
 
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/xen clean
 	-$(MAKE) -C tools/gntdev-test clean
+	-$(MAKE) -C tools/unit-tests clean
 	rm -rf xen-tests/out

@@ -8,6 +8,7 @@
 # Environment (run.sh sets these; defaults suit a manual call):
 #   KVER          kernel ABI (default: kver.sh)
 #   GNTDEV_CACHE  setup.sh's cache (default /var/cache/gntdev-xen-tests)
+#   DOM0_MODULES  module tree of the dom0 kernel (default: Debian's, in the cache)
 #   GNTDEV        ours (default) | stock: which xen-gntdev.ko goes in
 #   GNTDEV_KO     our module (default <repo>/drivers/xen/xen-gntdev.ko)
 #   GNTDEV_TEST   toolkit binary (default <repo>/tools/gntdev-test/gntdev-test)
@@ -27,7 +28,7 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 [ $# -eq 1 ] || die "usage: mkinitramfs.sh OUT.cpio.gz"
 out=$1
 KVER=${KVER:-$("$here/kver.sh")}
-mods=$CACHE/$KVER/modules/kernel/drivers/xen
+mods=${DOM0_MODULES:-$CACHE/$KVER/modules}/kernel/drivers/xen
 [ -d "$mods" ] || die "no $mods: run \`sudo make setup\` (KVER=$KVER)"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "no busybox: run \`sudo make setup\`"

@@ -14,6 +14,8 @@
 #   OUT=dir             outputs (default xen-tests/out): serial.log, junit.xml, ...
 #   TIMEOUT=seconds     whole boot+test limit (default 600)
 #   KVER, GNTDEV_CACHE  as for setup.sh
+#   DOM0_VMLINUX        dom0 kernel (default: Debian's, $GNTDEV_CACHE/$KVER/vmlinux)
+#   DOM0_MODULES        its module tree (default: Debian's); see debug-lane.sh
 #   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS  see mkinitramfs.sh
 #   ICOUNT=N            add `-icount shift=N` (deterministic, single-threaded TCG; slower)
 #   CONSOLE=0           do not copy the console to the terminal (still logged)
@@ -85,7 +87,7 @@ fi
 [ -n "$KVER" ] || KVER=$("$here/kver.sh") || early_fail setup "cannot determine KVER"
 export KVER
 xen=$GNTDEV_CACHE/xen
-vmlinux=$GNTDEV_CACHE/$KVER/vmlinux
+vmlinux=${DOM0_VMLINUX:-$GNTDEV_CACHE/$KVER/vmlinux}
 { [ -s "$xen" ] && [ -s "$vmlinux" ]; } || early_fail setup "cache incomplete ($xen, $vmlinux): run \`sudo make setup\`"
 
 # --- build -----------------------------------------------------------------

@@ -17,6 +17,9 @@
 
 #include "xen/gntdev-internal.h"
 
+/* Xen writes our user PTEs: the domain is PV, not auto-translated. */
+bool gntdev_pv;
+
 static int gntdev_open(struct inode *inode, struct file *filp)
 {
 	struct gntdev_file *file;
@@ -39,16 +42,16 @@ static int gntdev_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static int gntdev_mmap(struct file *filp, struct vm_area_struct *vma)
+static int gntdev_file_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	return gntdev_pv_mmap(filp->private_data, vma);
+	return gntdev_mmap(filp->private_data, vma);
 }
 
 static const struct file_operations gntdev_fops = {
 	.owner = THIS_MODULE,
 	.open = gntdev_open,
 	.release = gntdev_release,
-	.mmap = gntdev_mmap,
+	.mmap = gntdev_file_mmap,
 	.unlocked_ioctl = gntdev_ioctl,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = gntdev_compat_ioctl,
@@ -67,25 +70,23 @@ static int __init gntdev_init(void)
 
 	if (!xen_domain())
 		return -ENODEV;
-	if (xen_feature(XENFEAT_auto_translated_physmap)) {
-		pr_err("auto-translated domains are not supported yet\n");
-		return -ENODEV;
-	}
+	gntdev_pv = !xen_feature(XENFEAT_auto_translated_physmap);
 
-	err = gntdev_pv_init();
+	err = gntdev_unmap_init();
 	if (err)
 		return err;
 
 	err = misc_register(&gntdev_miscdev);
 	if (err)
-		goto exit_pv;
+		goto exit_unmap;
 
 	gntdev_stats_init();
-	pr_info("interval-notifier gntdev %s ready (PV)\n", GNTDEV_VERSION);
+	pr_info("interval-notifier gntdev %s ready (%s)\n", GNTDEV_VERSION,
+		gntdev_pv ? "PV" : "auto-translated");
 	return 0;
 
-exit_pv:
-	gntdev_pv_exit();
+exit_unmap:
+	gntdev_unmap_exit();
 	return err;
 }
 
@@ -93,7 +94,7 @@ static void __exit gntdev_exit(void)
 {
 	gntdev_stats_exit();
 	misc_deregister(&gntdev_miscdev);
-	gntdev_pv_exit();
+	gntdev_unmap_exit();
 }
 
 module_init(gntdev_init);

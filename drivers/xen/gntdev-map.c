@@ -60,7 +60,7 @@ struct gntdev_map *gntdev_map_alloc(unsigned int count)
 	RB_CLEAR_NODE(&map->offsets.node);
 	refcount_set(&map->users, 1);
 	spin_lock_init(&map->lock);
-	INIT_DELAYED_WORK(&map->release_work, gntdev_pv_release_work);
+	INIT_DELAYED_WORK(&map->release_work, gntdev_unmap_release_work);
 	__module_get(THIS_MODULE);
 	gntdev_stats_add_map(map);
 	return map;
@@ -80,7 +80,13 @@ void gntdev_map_get(struct gntdev_map *map)
 	refcount_inc(&map->users);
 }
 
-static void gntdev_map_free(struct gntdev_map *map)
+/**
+ * gntdev_map_free() - free a map that has no users and no grant mapped
+ * @map: the map.
+ *
+ * Must run with no lock of ours held.
+ */
+void gntdev_map_free(struct gntdev_map *map)
 {
 	/*
 	 * Removal waits for invalidations in flight on the mm, which take
@@ -105,16 +111,29 @@ static void gntdev_map_free(struct gntdev_map *map)
 }
 
 /**
- * gntdev_map_put() - drop a reference, freeing the map with the last one
+ * gntdev_map_put() - drop a reference to a map
  * @map: the map.
+ *
+ * With the last reference the map's remaining grants go: at once where
+ * nobody pins their pages, later from the release work otherwise.  The map
+ * is freed by whichever of the two finds it with no users and no grant.
  *
  * May sleep.  Must not be called with the file's lock or @map->lock held,
  * nor from the map's own notifier.
  */
 void gntdev_map_put(struct gntdev_map *map)
 {
+	bool orphan;
+
 	might_sleep();
-	if (refcount_dec_and_test(&map->users))
+	/* The count reaches zero under map->lock; see the release work. */
+	if (!refcount_dec_and_lock(&map->users, &map->lock))
+		return;
+	gntdev_unmap_pages(map, 0, map->count);
+	orphan = !map->release_queued;
+	spin_unlock(&map->lock);
+
+	if (orphan)
 		gntdev_map_free(map);
 }
 

@@ -9,7 +9,7 @@
 #include <linux/mm.h>
 #include <linux/version.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
 /* Since 6.3 vm_flags may only change through these helpers. */
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {

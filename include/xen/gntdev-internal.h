@@ -7,22 +7,27 @@
  * -----------------
  * MAP_GRANT_REF creates a struct gntdev_map and files it in the per-file
  * index tree under a range of page offsets.  mmap() of exactly that range
- * inserts the map's mmu_interval_notifier over the VMA and asks Xen to map
- * every grant twice: once into the user PTEs (Xen writes them) and once at
- * the kernel linear address of the map's ballooned struct pages, which is
- * what get_user_pages() users such as vmsplice and O_DIRECT end up reading.
+ * maps the grants: in a PV domain twice, into the user PTEs (Xen writes
+ * them; the map's mmu_interval_notifier watches the VMA) and at the kernel
+ * linear address of the map's ballooned struct pages; in an auto-translated
+ * domain once, at the guest frames of those pages, which are then inserted
+ * into the VMA.  The struct pages are what get_user_pages() users such as
+ * vmsplice and O_DIRECT end up reading.
  *
- * The map is reference counted (@users).  References are held by:
- *  - the index tree, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
+ * The map counts its users (@users):
+ *  - the file, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
  *  - an ioctl, while it works on the map;
- *  - every VMA that maps it (mmap, VMA split, mremap copy), until ->close;
- *  - the deferred release work, while kernel mappings wait for page pins.
- * The last put frees the map: it removes the notifier, then gives the pages
- * back.  By then no VMA exists, so every user mapping has been invalidated,
- * and no release work is pending, so every kernel mapping is gone.
+ *  - every VMA that maps it (mmap, VMA split, mremap copy, PVH fork), until
+ *    ->close.
+ * When the last user goes, the remaining grants go too (PVH keeps them
+ * until then); grants whose pages are still pinned are released by the
+ * release work once the pins drop.  The map is freed when it has neither
+ * users nor grants; @users reaches zero only under @lock, so exactly one of
+ * gntdev_map_put() and the release work sees both and frees it.  Freeing
+ * removes the notifier, then gives the pages back.
  *
- * Invalidation
- * ------------
+ * Invalidation (PV)
+ * -----------------
  * Whatever takes a part of the map out of the address space (munmap,
  * mremap, mprotect, MADV_DONTNEED, exit, the OOM reaper) first calls the
  * map's notifier for the range.  Under @lock the notifier unmaps the user
@@ -103,24 +108,24 @@ struct gntdev_map_stats {
  * @count: number of grants.  Constant.
  * @mmapped: set once by the first successful mmap() lookup, under the
  *	file's lock; a map is mmapped at most once.
- * @readonly: the grants are mapped read-only.  Set by mmap() before the
- *	notifier is inserted, constant afterwards.
- * @vm_start: user address of page 0.  Set by mmap() before the notifier is
- *	inserted, constant afterwards.
- * @notifier_inserted: @notifier is live; it is removed only when the map
- *	is freed.
- * @notifier: covers [@vm_start, @vm_start + @count pages).
+ * @readonly: the grants are mapped read-only.  Set by mmap() before any
+ *	grant is, constant afterwards.
+ * @vm_start: PV: user address of page 0.  Set by mmap() before the notifier
+ *	is inserted, constant afterwards.
+ * @notifier_inserted: PV: @notifier is live; it is removed only when the
+ *	map is freed.
+ * @notifier: PV: covers [@vm_start, @vm_start + @count pages).
  * @grants: (domid, ref) of each page.  Constant.
  * @pages: ballooned pages that receive the grants.  Constant.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
  *	@kernel_live, @release_queued, @notify and @stats.  A spinlock: it is taken by the
  *	notifier in non-blockable context.  Held across unmap hypercalls;
  *	never across anything that allocates or sleeps.
- * @unmap_ops: per page, the user PTE mapping (handle valid while mapped).
- * @kunmap_ops: per page, the kernel linear mapping (likewise).
+ * @unmap_ops: per page, the PV user PTE mapping (handle valid while mapped).
+ * @kunmap_ops: per page, the kernel mapping (likewise).
  * @user_live: pages whose user PTE still maps the grant.
  * @kernel_live: pages whose kernel mapping still holds the grant.
- * @release_queued: @release_work is queued and holds a reference.
+ * @release_queued: @release_work is queued; it keeps the map alive.
  * @release_attempts: retries so far of the queued release, for back-off.
  * @release_work: releases kernel mappings once their pages are unpinned.
  * @notify: set by SET_UNMAP_NOTIFY.
@@ -175,10 +180,28 @@ struct gntdev_stats {
 
 extern struct gntdev_stats gntdev_stats;
 
+/**
+ * struct gntdev_mapping - the grant operations of one mmap() in progress
+ * @map: the map being mmapped.
+ * @flags: GNTMAP_* common to every operation.
+ * @user_ops: PV: per page, the mapping into the user PTE; else NULL.
+ * @kernel_ops: per page, the mapping behind the map's struct page.
+ */
+struct gntdev_mapping {
+	struct gntdev_map *map;
+	u32 flags;
+	struct gnttab_map_grant_ref *user_ops;
+	struct gnttab_map_grant_ref *kernel_ops;
+};
+
+/* gntdev-main.c: the device */
+extern bool gntdev_pv;
+
 /* gntdev-map.c: the map object and the per-file index tree */
 struct gntdev_map *gntdev_map_alloc(unsigned int count);
 void gntdev_map_get(struct gntdev_map *map);
 void gntdev_map_put(struct gntdev_map *map);
+void gntdev_map_free(struct gntdev_map *map);
 int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map);
 void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map);
 struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
@@ -213,11 +236,19 @@ void gntdev_stats_del_map(struct gntdev_map *map);
 void gntdev_stats_init(void);
 void gntdev_stats_exit(void);
 
-/* gntdev-pv.c: mapping grants into a PV address space */
-int gntdev_pv_mmap(struct gntdev_file *file, struct vm_area_struct *vma);
+/* gntdev-mmap.c: mmap() and the VMA */
+int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma);
 struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma);
-void gntdev_pv_release_work(struct work_struct *work);
-int gntdev_pv_init(void);
-void gntdev_pv_exit(void);
+
+/* gntdev-pv.c: what only PV needs */
+int gntdev_pv_watch(struct gntdev_map *map, struct vm_area_struct *vma);
+int gntdev_pv_note_ptes(struct gntdev_mapping *m, struct vm_area_struct *vma);
+
+/* gntdev-unmap.c: taking grants out */
+void gntdev_unmap_pages(struct gntdev_map *map,
+			unsigned int first, unsigned int last);
+void gntdev_unmap_release_work(struct work_struct *work);
+int gntdev_unmap_init(void);
+void gntdev_unmap_exit(void);
 
 #endif /* _XEN_GNTDEV_INTERNAL_H */

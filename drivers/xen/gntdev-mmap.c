@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mmap() of a map: the VMA, and asking Xen to map the grants.
+ *
+ * In a PV domain each grant is mapped twice in one hypercall: into the user
+ * PTE, which Xen writes itself, and at the kernel linear address of the
+ * map's struct page.  In an auto-translated (PVH) domain the grant is mapped
+ * once, at the guest frame of the map's struct page, and that page is
+ * inserted into the VMA like any other.  Locking and lifetime rules are in
+ * gntdev-internal.h.
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <xen/grant_table.h>
+
+#include "xen/gntdev-compat.h"
+#include "xen/gntdev-internal.h"
+
+/* ------------------------------------------------------------------ */
+/* The VMA */
+
+static void gntdev_vma_open(struct vm_area_struct *vma)
+{
+	gntdev_map_get(vma->vm_private_data);
+}
+
+static void gntdev_vma_close(struct vm_area_struct *vma)
+{
+	gntdev_map_put(vma->vm_private_data);
+}
+
+/* PV: the page behind one of the special PTEs Xen wrote. */
+static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
+						 unsigned long addr)
+{
+	struct gntdev_map *map = vma->vm_private_data;
+	unsigned long page = (addr - map->vm_start) >> PAGE_SHIFT;
+
+	/* After mremap() the VMA no longer sits where the pages were mapped. */
+	if (addr < map->vm_start || page >= map->count)
+		return NULL;
+	return map->pages[page];
+}
+
+static const struct vm_operations_struct gntdev_vm_ops = {
+	.open = gntdev_vma_open,
+	.close = gntdev_vma_close,
+	.find_special_page = gntdev_vma_find_special_page,
+};
+
+/**
+ * gntdev_vma_map() - the map behind a VMA of this device
+ * @vma: any VMA; the caller holds mmap_lock.
+ *
+ * Return: the map, or NULL if @vma does not map this device.
+ */
+struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma)
+{
+	lockdep_assert_held(&vma->vm_mm->mmap_lock);
+	return vma->vm_ops == &gntdev_vm_ops ? vma->vm_private_data : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Mapping the grants */
+
+static void gntdev_mmap_note_kernel_ops(struct gntdev_mapping *m)
+{
+	struct gntdev_map *map = m->map;
+	unsigned int page;
+
+	for (page = 0; page < map->count; page++) {
+		gnttab_set_map_op(&m->kernel_ops[page],
+				  (unsigned long)page_address(map->pages[page]),
+				  m->flags, map->grants[page].ref,
+				  map->grants[page].domid);
+		m->kernel_ops[page].status = GNTST_general_error;
+		if (m->user_ops)
+			m->user_ops[page].status = GNTST_general_error;
+	}
+}
+
+/* Keep what Xen needs to unmap one mapping, as Xen was given it. */
+static bool gntdev_mmap_record_op(const struct gnttab_map_grant_ref *op,
+				  struct gnttab_unmap_grant_ref *unmap,
+				  unsigned int *live, atomic_long_t *pages)
+{
+	if (op->status != GNTST_okay)
+		return false;
+	unmap->host_addr = op->host_addr;
+	unmap->dev_bus_addr = 0;
+	unmap->handle = op->handle;
+	(*live)++;
+	atomic_long_inc(pages);
+	return true;
+}
+
+/* Record what Xen mapped; returns whether every grant mapped every way. */
+static bool gntdev_mmap_record(struct gntdev_mapping *m)
+{
+	struct gntdev_map *map = m->map;
+	unsigned int page;
+	bool all = true;
+
+	lockdep_assert_held(&map->lock);
+
+	for (page = 0; page < map->count; page++) {
+		if (m->user_ops)
+			all &= gntdev_mmap_record_op(&m->user_ops[page],
+						     &map->unmap_ops[page],
+						     &map->user_live,
+						     &gntdev_stats.user_pages);
+		all &= gntdev_mmap_record_op(&m->kernel_ops[page],
+					     &map->kunmap_ops[page],
+					     &map->kernel_live,
+					     &gntdev_stats.kernel_pages);
+	}
+	return all;
+}
+
+static int gntdev_mmap_grants(struct gntdev_map *map,
+			      struct vm_area_struct *vma)
+{
+	struct gntdev_mapping m = {
+		.map = map,
+		.flags = GNTMAP_host_map | (map->readonly ? GNTMAP_readonly : 0),
+	};
+	unsigned long seq = 0;
+	int err = -ENOMEM;
+
+	m.kernel_ops = kvcalloc(map->count, sizeof(*m.kernel_ops), GFP_KERNEL);
+	if (!m.kernel_ops)
+		goto free_ops;
+	if (gntdev_pv) {
+		m.user_ops = kvcalloc(map->count, sizeof(*m.user_ops), GFP_KERNEL);
+		if (!m.user_ops)
+			goto free_ops;
+		seq = mmu_interval_read_begin(&map->notifier);
+		err = gntdev_pv_note_ptes(&m, vma);
+		if (err)
+			goto free_ops;
+	}
+	gntdev_mmap_note_kernel_ops(&m);
+
+	/* Statuses tell what was mapped even when this reports an error. */
+	if (gntdev_pv)
+		err = gnttab_map_refs(m.user_ops, m.kernel_ops, map->pages,
+				      map->count);
+	else
+		err = gnttab_map_refs(m.kernel_ops, NULL, map->pages, map->count);
+
+	spin_lock(&map->lock);
+	/*
+	 * mmap_lock is held for write and the VMA is not yet linked into the
+	 * mm, so nothing can have invalidated the range since read_begin.
+	 */
+	WARN_ON_ONCE(gntdev_pv && mmu_interval_read_retry(&map->notifier, seq));
+	if (!gntdev_mmap_record(&m) || err) {
+		/* Nobody can hold the pages yet: everything goes at once. */
+		gntdev_unmap_pages(map, 0, map->count);
+		if (!err)
+			err = -EINVAL;
+	}
+	spin_unlock(&map->lock);
+
+free_ops:
+	kvfree(m.user_ops);
+	kvfree(m.kernel_ops);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+
+/**
+ * gntdev_mmap() - map a whole map of @file at @vma
+ * @file: the device file.
+ * @vma: the new VMA; its offset and size must name exactly one map.
+ *
+ * Return: 0; -EINVAL for a writable private mapping, for a range that is
+ * not exactly one map, for a map mmapped before, or when Xen refused a
+ * grant; -ENOMEM or -EINTR when the set-up could not be completed.
+ */
+int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma)
+{
+	struct gntdev_map *map;
+	int err;
+
+	lockdep_assert_held_write(&vma->vm_mm->mmap_lock);
+
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+		return -EINVAL;
+
+	map = gntdev_file_get_map(file, vma->vm_pgoff, vma_pages(vma));
+	if (!map)
+		return -EINVAL;
+
+	WRITE_ONCE(map->readonly, !(vma->vm_flags & VM_WRITE));
+	if (gntdev_pv) {
+		err = gntdev_pv_watch(map, vma);
+		if (err) {
+			gntdev_file_unmark_mmapped(file, map);
+			goto put_map;
+		}
+	}
+
+	err = gntdev_mmap_grants(map, vma);
+	if (err)
+		goto put_map;
+
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	if (map->readonly)
+		vm_flags_clear(vma, VM_MAYWRITE);
+	if (gntdev_pv) {
+		/* Children get nothing: the PTEs are Xen's, not copyable. */
+		vm_flags_set(vma, VM_DONTCOPY | VM_MIXEDMAP);
+	} else {
+		/* The grants stay until the map goes, whatever the VMA does. */
+		err = vm_map_pages_zero(vma, map->pages, map->count);
+		if (err)
+			goto put_map;
+	}
+	vma->vm_ops = &gntdev_vm_ops;
+	vma->vm_private_data = map;
+	return 0;
+
+put_map:
+	/* A failed ->mmap() gets no ->close(): drop the VMA's reference. */
+	gntdev_map_put(map);
+	return err;
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Taking grants out again.  Locking and lifetime rules are in
+ * gntdev-internal.h.
+ *
+ * Each page of a map holds up to two grant mappings:
+ *
+ *   user mapping     PV only: Xen wrote the grant into the user PTE
+ *                    (GNTMAP_contains_pte).  Unmapped as soon as the mm
+ *                    invalidates the range.
+ *   kernel mapping   the grant backs the map's own struct page: at its
+ *                    kernel linear address in PV, at its guest frame in an
+ *                    auto-translated domain.  This is what get_user_pages()
+ *                    users (a vmsplice pipe, an O_DIRECT transfer) read, so
+ *                    it is released only once nobody but the map holds the
+ *                    page.
+ *
+ * A user mapping always goes before its kernel mapping.  Once the user PTE
+ * is gone (PV), or the last VMA is (auto-translated), nobody can take a new
+ * reference on the page, so a page whose count has dropped to one stays
+ * that way until the map frees it.  Pages still pinned are retried by the
+ * map's release work, with back-off; nothing here ever sleeps.
+ */
+
+#define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/workqueue.h>
+#include <xen/grant_table.h>
+#include <xen/page.h>
+#include <asm/xen/hypercall.h>
+
+#include "xen/gntdev-internal.h"
+
+/* Grant operations handed to Xen in one hypercall. */
+#define GNTDEV_UNMAP_BATCH	64
+
+/* Back-off of the release work while pages stay pinned: 10ms .. ~1.3s. */
+#define GNTDEV_RELEASE_DELAY_MS		10
+#define GNTDEV_RELEASE_MAX_SHIFT	7
+
+static struct workqueue_struct *gntdev_release_wq;
+
+static void gntdev_unmap_counted(struct gntdev_map *map, unsigned int n,
+				 atomic_long_t *pages)
+{
+	lockdep_assert_held(&map->lock);
+
+	map->stats.unmap_batches++;
+	atomic_long_inc(&gntdev_stats.unmap_batches);
+	atomic_long_sub(n, pages);
+}
+
+static void gntdev_unmap_user_batch(struct gntdev_map *map,
+				    unsigned int first, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref *ops = &map->unmap_ops[first];
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&map->lock);
+
+	for (i = 0; i < n; i++)
+		ops[i].status = GNTST_general_error;
+	ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, n);
+	gntdev_unmap_counted(map, n, &gntdev_stats.user_pages);
+
+	for (i = 0; i < n; i++) {
+		unsigned int page = first + i;
+
+		if (ret || ops[i].status != GNTST_okay)
+			pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from user space (%d/%d)\n",
+					   map->grants[page].ref,
+					   map->grants[page].domid,
+					   ret, ops[i].status);
+		ops[i].handle = INVALID_GRANT_HANDLE;
+		map->user_live--;
+		/* Without a kernel mapping nothing else will clear the mark. */
+		if (map->kunmap_ops[page].handle == INVALID_GRANT_HANDLE)
+			ClearPageForeign(map->pages[page]);
+	}
+}
+
+/* Unmap the user mappings of pages [first, last) that still have one. */
+static void gntdev_unmap_user(struct gntdev_map *map,
+			      unsigned int first, unsigned int last)
+{
+	unsigned int page = first, n;
+
+	lockdep_assert_held(&map->lock);
+
+	while (page < last) {
+		for (n = 0; page + n < last && n < GNTDEV_UNMAP_BATCH; n++)
+			if (map->unmap_ops[page + n].handle == INVALID_GRANT_HANDLE)
+				break;
+		if (n)
+			gntdev_unmap_user_batch(map, page, n);
+		page += n ? n : 1;
+	}
+}
+
+static bool gntdev_unmap_kernel_only(struct gntdev_map *map, unsigned int page)
+{
+	return map->unmap_ops[page].handle == INVALID_GRANT_HANDLE &&
+	       map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE;
+}
+
+static void gntdev_unmap_kernel_batch(struct gntdev_map *map,
+				      unsigned int first, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref *ops = &map->kunmap_ops[first];
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&map->lock);
+
+	for (i = 0; i < n; i++)
+		ops[i].status = GNTST_general_error;
+	/* Also clears the pages' foreign mark and, in PV, their p2m override. */
+	ret = gnttab_unmap_refs(ops, NULL, &map->pages[first], n);
+	gntdev_unmap_counted(map, n, &gntdev_stats.kernel_pages);
+
+	for (i = 0; i < n; i++) {
+		if (ops[i].status != GNTST_okay)
+			pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from the kernel (%d/%d)\n",
+					   map->grants[first + i].ref,
+					   map->grants[first + i].domid,
+					   ret, ops[i].status);
+		ops[i].handle = INVALID_GRANT_HANDLE;
+		map->kernel_live--;
+	}
+}
+
+/*
+ * Release the kernel mappings of pages [first, last) whose user mapping is
+ * gone and that nobody else holds.  Returns how many such pages are still
+ * held by someone, to be retried later.
+ */
+static unsigned int gntdev_unmap_kernel(struct gntdev_map *map,
+					unsigned int first, unsigned int last)
+{
+	unsigned int page = first, n, pinned = 0;
+
+	lockdep_assert_held(&map->lock);
+
+	while (page < last) {
+		for (n = 0; page + n < last && n < GNTDEV_UNMAP_BATCH; n++)
+			if (!gntdev_unmap_kernel_only(map, page + n) ||
+			    page_count(map->pages[page + n]) > 1)
+				break;
+		if (n) {
+			gntdev_unmap_kernel_batch(map, page, n);
+			page += n;
+			continue;
+		}
+		if (gntdev_unmap_kernel_only(map, page))
+			pinned++;
+		page++;
+	}
+	return pinned;
+}
+
+/*
+ * UNMAP_NOTIFY_CLEAR_BYTE: clear the byte while its page, among [first,
+ * last), is still mapped, so the granting side sees it before the grant
+ * goes.  A read-only mapping cannot be written; its notification is only
+ * the event.
+ */
+static void gntdev_unmap_notify_clear_byte(struct gntdev_map *map,
+					   unsigned int first,
+					   unsigned int last)
+{
+	struct gntdev_unmap_notify *notify = &map->notify;
+	unsigned int page = notify->offset >> PAGE_SHIFT;
+	u8 *byte;
+
+	lockdep_assert_held(&map->lock);
+
+	if (!(notify->action & UNMAP_NOTIFY_CLEAR_BYTE) ||
+	    page < first || page >= last)
+		return;
+	if (!map->readonly &&
+	    map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE) {
+		byte = page_address(map->pages[page]);
+		WRITE_ONCE(byte[offset_in_page(notify->offset)], 0);
+	}
+	notify->action &= ~UNMAP_NOTIFY_CLEAR_BYTE;
+}
+
+static unsigned long gntdev_unmap_release_delay(struct gntdev_map *map)
+{
+	unsigned int shift = min_t(unsigned int, map->release_attempts,
+				   GNTDEV_RELEASE_MAX_SHIFT);
+
+	return msecs_to_jiffies(GNTDEV_RELEASE_DELAY_MS << shift);
+}
+
+/**
+ * gntdev_unmap_pages() - take pages out of Xen's hands
+ * @map: the map; its lock is held.
+ * @first: first page.
+ * @last: page after the last one.
+ *
+ * Clears the notification byte if it lies in the range, unmaps the user
+ * mappings, releases the kernel mappings of pages nobody else holds and
+ * queues the release work for the others.  Never sleeps.
+ */
+void gntdev_unmap_pages(struct gntdev_map *map,
+			unsigned int first, unsigned int last)
+{
+	unsigned int pinned;
+
+	lockdep_assert_held(&map->lock);
+
+	gntdev_unmap_notify_clear_byte(map, first, last);
+	gntdev_unmap_user(map, first, last);
+	pinned = gntdev_unmap_kernel(map, first, last);
+	if (!pinned || map->release_queued)
+		return;
+
+	map->stats.deferred += pinned;
+	atomic_long_add(pinned, &gntdev_stats.deferred);
+	map->release_queued = true;
+	map->release_attempts = 0;
+	queue_delayed_work(gntdev_release_wq, &map->release_work,
+			   gntdev_unmap_release_delay(map));
+}
+
+/**
+ * gntdev_unmap_release_work() - release kernel mappings whose pins dropped
+ * @work: the map's release work.
+ *
+ * Requeues itself with growing delays while any page stays pinned.  When
+ * the last grant is released and the map has no users left, it frees the
+ * map: see gntdev_map_put().
+ */
+void gntdev_unmap_release_work(struct work_struct *work)
+{
+	struct gntdev_map *map = container_of(to_delayed_work(work),
+					      struct gntdev_map, release_work);
+	bool orphan = false;
+
+	spin_lock(&map->lock);
+	if (gntdev_unmap_kernel(map, 0, map->count)) {
+		map->release_attempts++;
+		queue_delayed_work(gntdev_release_wq, &map->release_work,
+				   gntdev_unmap_release_delay(map));
+	} else {
+		map->release_queued = false;
+		/* Users drop to zero only under this lock. */
+		orphan = !refcount_read(&map->users);
+	}
+	spin_unlock(&map->lock);
+
+	if (orphan)
+		gntdev_map_free(map);
+}
+
+/**
+ * gntdev_unmap_init() - set up the release work queue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int gntdev_unmap_init(void)
+{
+	gntdev_release_wq = alloc_workqueue("gntdev-release", WQ_UNBOUND, 0);
+	return gntdev_release_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * gntdev_unmap_exit() - tear down the release work queue
+ *
+ * Every map holds a module reference, so none is left; this only waits for
+ * the last release work to return.
+ */
+void gntdev_unmap_exit(void)
+{
+	destroy_workqueue(gntdev_release_wq);
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# suite.sh: the test suite (make test, and so CI): every lane in turn, each
+# with its own log, then one line over all of them: `N passed, N failed`.
+#
+#   harness-selftest  the log analysis on synthetic serial logs (no boot)
+#   unit              the module's pure bookkeeping, in userspace
+#   pv                the toolkit on our module, Debian's dom0 kernel
+#   debug             the same on a lockdep/DEBUG_VM/KFENCE dom0 kernel
+#
+# Set-up, the module and the toolkit must be built (make test does that).
+# LANES="pv debug" runs a subset.  Outputs: xen-tests/out/<lane>/ and
+# xen-tests/out/<lane>.log.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+out=$here/out
+LANES=${LANES:-harness-selftest unit pv debug}
+mkdir -p "$out"
+
+lane_cmd() {
+    case $1 in
+    harness-selftest) "$here/selftest.sh" ;;
+    unit)             make -C "$repo/tools/unit-tests" check ;;
+    pv)               OUT=$out/pv SETUP=0 "$here/run.sh" ;;
+    debug)            OUT=$out/debug "$here/debug-lane.sh" ;;
+    *)                echo "suite: no lane '$1'" >&2; return 2 ;;
+    esac
+}
+
+passed=0 failed=0 skipped=0 bad_lanes=()
+for lane in $LANES; do
+    echo "==> lane $lane"
+    lane_cmd "$lane" 2>&1 | tee "$out/$lane.log"
+    rc=${PIPESTATUS[0]}
+    # The lane's own closing line; a lane that failed without one counts once.
+    summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/$lane.log" | tail -n 1)
+    p=0 f=0 s=0
+    if [ -n "$summary" ]; then
+        read -r p _ f _ s _ <<<"${summary//,/}"
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+    fi
+    if [ "$rc" -ne 0 ]; then
+        bad_lanes+=("$lane")
+        [ "$f" -gt 0 ] || failed=$((failed + 1))
+    fi
+    echo "==> lane $lane: ${summary:-no summary} (exit $rc)"
+done
+
+[ ${#bad_lanes[@]} -eq 0 ] || echo "==> failed lanes: ${bad_lanes[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ ${#bad_lanes[@]} -eq 0 ]

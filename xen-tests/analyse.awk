@@ -73,6 +73,10 @@ BEGIN {
         tk_exit = n; in_tk = 0; tk_rc = line; sub(/.*rc=/, "", tk_rc); next
     }
     if (line ~ /^HARNESS-DONE rc=/) { done = n; done_rc = line; sub(/.*rc=/, "", done_rc) }
+    if (line ~ /^HARNESS: load-cycles ok/) cycles_ok = line
+    if (line ~ /^HARNESS-FAIL: load-cycles/) { cycles_fail = n }
+    if (line ~ /^HARNESS: leak-check /) leak = line
+    if (line ~ /^HARNESS-FAIL: leak-check/) { leak_fail = n }
     if (!in_tk) next
 
     # Inside the toolkit's output: TAP.
@@ -185,6 +189,19 @@ END {
     if (why == "") add("harness", "toolkit-completed", "pass")
     else add("harness", "toolkit-completed", "fail", why,
              (tk_summary != "" ? tk_summary "\n" : "") tail_ev(tk_exit ? tk_exit : n, 20))
+
+    # 5b. the module survived LOAD_CYCLES unloads and reloads, without leaks.
+    if (load_cycles) {
+        if (cycles_ok != "") add("harness", "load-cycles", "pass")
+        else add("harness", "load-cycles", "fail",
+                 cycles_fail ? "a load cycle failed" : "no load-cycles marker",
+                 tail_ev(cycles_fail ? cycles_fail + 20 : n, 25))
+        if (leak ~ /leak-check ok/) add("harness", "leak-check", "pass")
+        else if (leak ~ /leak-check skip/) add("harness", "leak-check", "skip", substr(leak, 26))
+        else add("harness", "leak-check", "fail",
+                 leak_fail ? "kmemleak found unreferenced objects" : "no leak-check marker",
+                 tail_ev(leak_fail ? leak_fail + 60 : n, 62))
+    }
 
     # 6. dom0 kernel log clean (only meaningful once dom0 started).
     if (k_ev != "") {

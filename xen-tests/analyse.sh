@@ -22,5 +22,6 @@ LC_ALL=C exec awk \
     -v timeout="${TIMEOUT:-600}" \
     -v qemu_rc="${QEMU_RC:-0}" \
     -v elapsed="${ELAPSED:-0}" \
+    -v load_cycles="${LOAD_CYCLES:-100}" \
     -v suite="gntdev-xen-${GNTDEV:-ours}" \
     -f "$here/analyse.awk" "$log"

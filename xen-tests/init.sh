@@ -14,6 +14,10 @@
 #   HARNESS: toolkit-start pattern=<P>   gntdev-test is about to run
 #   (TAP lines from gntdev-test, unmodified)
 #   HARNESS: toolkit-exit rc=<N>
+#   HARNESS: load-cycles ok n=<N>        the module went out and in N times
+#   HARNESS-FAIL: load-cycles <what>     ... or did not (evidence follows)
+#   HARNESS: leak-check ok|skip <why>    kmemleak found nothing new / absent
+#   HARNESS-FAIL: leak-check <what>      kmemleak found objects (they follow)
 #   HARNESS: dmesg-tail                  followed by the last dmesg lines
 #   HARNESS-DONE rc=<N>                  last line before the reboot
 # Exit codes in HARNESS-DONE: the toolkit's, or 90+ for set-up failures.
@@ -103,4 +107,41 @@ mark "toolkit-start pattern=${PATTERN:-<all>}"
 /bin/gntdev-test run ${PATTERN:+"$PATTERN"}
 rc=$?
 mark "toolkit-exit rc=$rc"
+
+# Unload and reload the module LOAD_CYCLES times, using the device every
+# tenth time.  Where the kernel has kmemleak (the debug lane), anything left
+# unreferenced since the first unload fails the leak check.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+cycle() {
+    rmmod xen_gntdev || { fail "load-cycles: rmmod #$1 failed"; return 1; }
+    # shellcheck disable=SC2086
+    insmod $M/xen-gntdev.ko $GNTDEV_PARAMS || { fail "load-cycles: insmod #$1 failed"; return 1; }
+    [ $(($1 % 10)) -ne 0 ] && return 0
+    /bin/gntdev-test run basic-map-rw-unmap > /tmp/cycle.log 2>&1 && return 0
+    fail "load-cycles: the device failed after reload #$1"
+    sed 's/^/  | /' /tmp/cycle.log
+    return 1
+}
+leak_check() {
+    [ -w $KMEMLEAK ] || { mark "leak-check skip (no kmemleak in this kernel)"; return; }
+    # kmemleak reports only objects older than 5 s; scan twice, as advised.
+    sleep 6
+    echo scan > $KMEMLEAK
+    echo scan > $KMEMLEAK
+    if grep -q "unreferenced object" $KMEMLEAK; then
+        fail "leak-check: kmemleak found unreferenced objects after $LOAD_CYCLES load cycles"
+        head -n 60 $KMEMLEAK | sed 's/^/  | /'
+    else
+        mark "leak-check ok"
+    fi
+}
+if [ "${LOAD_CYCLES:-0}" -gt 0 ]; then
+    [ -w $KMEMLEAK ] && echo clear > $KMEMLEAK
+    i=1
+    while [ $i -le "$LOAD_CYCLES" ] && cycle $i; do i=$((i + 1)); done
+    if [ $i -gt "$LOAD_CYCLES" ]; then
+        mark "load-cycles ok n=$LOAD_CYCLES"
+        leak_check
+    fi
+fi
 finish $rc

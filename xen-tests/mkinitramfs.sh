@@ -14,6 +14,8 @@
 #   GNTDEV_TEST   toolkit binary (default <repo>/tools/gntdev-test/gntdev-test)
 #   GNTDEV_PARAMS module parameters for xen-gntdev.ko (default none)
 #   PATTERN       passed to `gntdev-test run` (default: all scenarios)
+#   LOAD_CYCLES   unload/reload the module this often after the run (default
+#                 100; 0 skips it, and with it the kmemleak check)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -96,6 +98,7 @@ install -m 755 "$GNTDEV_TEST" bin/gntdev-test
     echo "PATTERN=$(sq "${PATTERN:-}")"
     echo "GNTDEV_PARAMS=$(sq "${GNTDEV_PARAMS:-}")"
     echo "DMESG_TAIL=$(sq "${DMESG_TAIL:-40}")"
+    echo "LOAD_CYCLES=$(sq "${LOAD_CYCLES:-100}")"
 } > etc/harness.conf
 
 # Sorted names, fixed owner and --reproducible: same inputs, same bytes.

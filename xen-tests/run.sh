@@ -14,6 +14,8 @@
 #   OUT=dir             outputs (default xen-tests/out): serial.log, junit.xml, ...
 #   TIMEOUT=seconds     whole boot+test limit (default 600)
 #   KVER, GNTDEV_CACHE  as for setup.sh
+#   LOAD_CYCLES=N       unload/reload the module N times after the scenarios
+#                       (default 100, 0 skips), then ask kmemleak if present
 #   DOM0_VMLINUX        dom0 kernel (default: Debian's, $GNTDEV_CACHE/$KVER/vmlinux)
 #   DOM0_MODULES        its module tree (default: Debian's); see debug-lane.sh
 #   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS  see mkinitramfs.sh
@@ -151,6 +153,8 @@ monitor() {
                 esac ;;
             'HARNESS: toolkit-start'*) progress "toolkit started (${line#*pattern=})" ;;
             'ok '[0-9]*|'not ok '[0-9]*) progress "verdict: $line" ;;
+            'HARNESS: toolkit-exit'*) progress "toolkit finished; unloading and reloading the module ${LOAD_CYCLES:-100} times" ;;
+            'HARNESS: load-cycles '*|'HARNESS: leak-check '*) progress "${line#HARNESS: }" ;;
             'HARNESS-FAIL: '*) progress "${line#HARNESS-}" ;;
             'HARNESS-DONE '*) progress "done (${line#HARNESS-DONE })" ;;
         esac

@@ -9,7 +9,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/gntdev-selftest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 shopt -s lastpipe   # `skeleton | check ...` must count in this shell
 
-# skeleton [EXTRA_KERNEL_LINE] [EXTRA_XEN_LINE]: a clean run of our module.
+# skeleton [EXTRA_KERNEL_LINE] [EXTRA_XEN_LINE] [LEAK_CHECK]: a clean run of
+# our module.
 skeleton() {
     cat <<LOG
 (XEN) Xen version 4.17.0 (selftest)
@@ -30,6 +31,8 @@ ok 3 - gamma # SKIP not here
 ${1:-[    2.000000] harmless kernel line}
 2 passed, 0 failed, 1 skipped
 HARNESS: toolkit-exit rc=0
+HARNESS: load-cycles ok n=100
+HARNESS: leak-check ${3:-skip (no kmemleak in this kernel)}
 HARNESS: dmesg-tail
 HARNESS-DONE rc=0
 LOG
@@ -81,6 +84,13 @@ skeleton | sed 's/^ok 1 - alpha/ok 1 - a<b>\&"c"/' | check "XML escaping" 0 ""
 grep -q 'name="1 - a&lt;b&gt;&amp;&quot;c&quot;"' "$tmp/junit.xml" ||
     { echo "not ok - XML escaping: name not escaped in junit.xml"; fail=$((fail + 1)); }
 skeleton | sed -n '1,3p' | check "dom0 never reached init" 1 harness/boot
+skeleton "" "" ok | check "leak check passed" 0 ""
+skeleton | sed 's/^HARNESS: load-cycles ok n=100/HARNESS-FAIL: load-cycles: rmmod #7 failed/' |
+    check "load cycle failed" 1 harness/load-cycles
+skeleton | sed 's/^HARNESS: leak-check .*/HARNESS-FAIL: leak-check: kmemleak found unreferenced objects/' |
+    check "leak found" 1 harness/leak-check
+skeleton | check "load cycles not asked for" 0 "" LOAD_CYCLES=0
+skeleton | grep -v '^HARNESS: load-cycles' | check "load cycles missing" 1 harness/load-cycles
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,6 +3,7 @@
 # with its own log, then one line over all of them: `N passed, N failed`.
 #
 #   harness-selftest  the log analysis on synthetic serial logs (no boot)
+#   style             checkpatch --strict and a W=1 build of the module
 #   unit              the module's pure bookkeeping, in userspace
 #   pv                the toolkit on our module, Debian's dom0 kernel
 #   debug             the same on a lockdep/DEBUG_VM/KFENCE dom0 kernel
@@ -15,12 +16,13 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 out=$here/out
-LANES=${LANES:-harness-selftest unit pv debug}
+LANES=${LANES:-harness-selftest style unit pv debug}
 mkdir -p "$out"
 
 lane_cmd() {
     case $1 in
     harness-selftest) "$here/selftest.sh" ;;
+    style)            "$here/style.sh" ;;
     unit)             make -C "$repo/tools/unit-tests" check ;;
     pv)               OUT=$out/pv SETUP=0 "$here/run.sh" ;;
     debug)            OUT=$out/debug "$here/debug-lane.sh" ;;

@@ -213,8 +213,12 @@ int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma)
 	if (map->readonly)
 		vm_flags_clear(vma, VM_MAYWRITE);
 	if (gntdev_pv) {
-		/* Children get nothing: the PTEs are Xen's, not copyable. */
-		vm_flags_set(vma, VM_DONTCOPY | VM_MIXEDMAP);
+		/*
+		 * Children get nothing: the PTEs are Xen's.  Not VM_MIXEDMAP
+		 * either, so that a fork after MADV_DOFORK still copies no
+		 * PTE: the special PTEs reach find_special_page() all the same.
+		 */
+		vm_flags_set(vma, VM_DONTCOPY);
 	} else {
 		/* The grants stay until the map goes, whatever the VMA does. */
 		err = vm_map_pages_zero(vma, map->pages, map->count);

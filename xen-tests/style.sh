@@ -1,0 +1,62 @@
+#!/bin/bash
+# style.sh: the module's static checks, as a suite lane.
+#
+#   checkpatch --strict    on every source and header of the module (no
+#                          errors; each warning is listed and explained in
+#                          ALLOWED below, nothing else passes)
+#   W=1 build              no compiler warnings against Debian's headers
+#
+# checkpatch.pl comes from Debian's linux-source-6.1 tarball (set-up
+# installs it), unpacked into xen-tests/out/style/.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+out=$here/out/style
+tarball=/usr/src/linux-source-6.1.tar.xz
+KVER=${KVER:-$("$here/kver.sh")}
+
+# Warnings that are deliberate, by file:message.  An out-of-tree module
+# must test the kernel version to build on both 6.1 and 6.12.
+ALLOWED=(
+    "include/xen/gntdev-compat.h:LINUX_VERSION_CODE should be avoided"
+)
+
+pass=0 fail=0
+result() { # NAME OK EVIDENCE
+    if [ "$2" = 1 ]; then echo "ok - $1"; pass=$((pass + 1))
+    else echo "not ok - $1"; sed 's/^/    /' <<<"$3"; fail=$((fail + 1)); fi
+}
+
+mkdir -p "$out"
+if [ ! -x "$out/scripts/checkpatch.pl" ]; then
+    [ -f "$tarball" ] || { echo "style: no $tarball: run \`sudo make setup\`" >&2; exit 1; }
+    tar -xf "$tarball" -C "$out" --strip-components=1 \
+        --wildcards '*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+        '*/scripts/const_structs.checkpatch'
+fi
+
+cd "$repo"
+# The module's own files only: not what kbuild generates next to them.
+for f in $(git ls-files 'drivers/xen/*.c' 'include/xen/*.h'); do
+    report=$("$out/scripts/checkpatch.pl" --no-tree --strict --terse \
+             --show-types -f "$f" 2>&1 || true)
+    problems=$(grep -E ': (ERROR|WARNING):' <<<"$report" || true)
+    for allowed in "${ALLOWED[@]}"; do
+        [ "$f" = "${allowed%%:*}" ] || continue
+        problems=$(grep -vF "${allowed#*:}" <<<"$problems" || true)
+    done
+    result "checkpatch --strict $f" "$([ -z "$problems" ] && echo 1 || echo 0)" "$problems"
+done
+
+# A scratch copy, so the checkout's own build is left alone.
+rm -rf "$out/w1" && mkdir -p "$out/w1/drivers/xen"
+cp drivers/xen/Kbuild drivers/xen/*.c "$out/w1/drivers/xen/"
+cp -r include "$out/w1/"
+build=$(make -C "/usr/src/linux-headers-$KVER" M="$out/w1/drivers/xen" W=1 modules 2>&1) || true
+warnings=$(grep -E 'warning:|error:' <<<"$build" || true)
+[ -f "$out/w1/drivers/xen/xen-gntdev.ko" ] || warnings=${warnings:-"no module built:"$'\n'"$build"}
+result "W=1 build against linux-headers-$KVER" "$([ -z "$warnings" ] && echo 1 || echo 0)" "$warnings"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

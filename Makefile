@@ -6,6 +6,8 @@
 #   make tools    build tools/gntdev-test/gntdev-test
 #   make run      all of the above, then the harness: our module, all scenarios
 #   make test     all set-up, then the test suite: xen-tests/suite.sh
+#   make bench    per-map operation cost vs maps per file, ours and Debian's
+#                 side by side in one boot (prints ratios, judges nothing)
 #   make clean
 #
 # Variables (command line or environment): KVER, GNTDEV_CACHE, GNTDEV=stock,
@@ -19,7 +21,7 @@ SHELL := /bin/bash
 KVER = $(shell xen-tests/kver.sh)
 KDIR = /usr/src/linux-headers-$(KVER)
 
-.PHONY: all setup module tools harness selftest run test clean
+.PHONY: all setup module tools harness selftest run test bench clean
 
 all: module tools
 
@@ -57,8 +59,17 @@ test:
 	$(MAKE) tools
 	xen-tests/suite.sh
 
+# gntdev-bench in place of the toolkit, Debian's module shipped beside ours.
+bench:
+	$(MAKE) setup
+	$(MAKE) module
+	$(MAKE) -C tools/gntdev-bench
+	GNTDEV_TEST=$(CURDIR)/tools/gntdev-bench/gntdev-bench BENCH_STOCK=1 \
+		LOAD_CYCLES=0 OUT=$(CURDIR)/xen-tests/out/bench SETUP=0 xen-tests/run.sh
+
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/xen clean
 	-$(MAKE) -C tools/gntdev-test clean
 	-$(MAKE) -C tools/unit-tests clean
+	-$(MAKE) -C tools/gntdev-bench clean
 	rm -rf xen-tests/out

@@ -14,6 +14,8 @@
 #   GNTDEV_TEST   toolkit binary (default <repo>/tools/gntdev-test/gntdev-test)
 #   GNTDEV_PARAMS module parameters for xen-gntdev.ko (default none)
 #   PATTERN       passed to `gntdev-test run` (default: all scenarios)
+#   BENCH_STOCK   1: also ship Debian's module as xen-gntdev-stock.ko, for
+#                 gntdev-bench's side-by-side run (make bench)
 #   LOAD_CYCLES   unload/reload the module this often after the run (default
 #                 100; 0 skips it, and with it the kmemleak check)
 set -euo pipefail
@@ -85,6 +87,8 @@ case $GNTDEV in
     stock) install_ko "$mods/xen-gntdev.ko"   lib/modules/xen-gntdev.ko ;;
     *)     die "GNTDEV must be ours or stock, not '$GNTDEV'" ;;
 esac
+
+[ "${BENCH_STOCK:-0}" != 1 ] || install_ko "$mods/xen-gntdev.ko" lib/modules/xen-gntdev-stock.ko
 
 [ -e "$GNTDEV_TEST" ] || die "no $GNTDEV_TEST: run \`make tools\`"
 # dom0 has no libc: a dynamically linked toolkit would fail as "not found".

@@ -9,6 +9,8 @@ int cmd_share(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_xendump(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+/* Internal: the image scenario fork-exec-child execs (in scen_process.c). */
+int cmd_exec_child(int argc, char **argv);
 
 /* Block until stdin EOF or SIGINT/SIGTERM/SIGHUP. */
 void hold_until_eof_or_signal(void);

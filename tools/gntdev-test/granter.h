@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <xengnttab.h>
 
+#include "pattern.h"
+
 struct granter {
 	xengntshr_handle *xgs;
 	uint8_t *pages;        /* our view of the granted pages */
@@ -23,6 +25,5 @@ void granter_release(struct granter *g);
 
 /* Fill page i with a pattern derived from (seed, i). */
 void granter_fill(struct granter *g, uint32_t seed);
-uint8_t pattern_byte(uint32_t seed, uint32_t page, uint32_t off);
 
 #endif

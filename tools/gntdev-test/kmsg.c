@@ -19,6 +19,9 @@
 
 struct kmsg {
 	int fd;
+	int allow_oom;       /* kmsg_allow_oom_report() was called */
+	int in_oom;          /* inside an OOM report's stack dump */
+	unsigned oom_reports;
 };
 
 static const char *const bad_words[] = {
@@ -102,6 +105,34 @@ void kmsg_mark(const char *fmt, ...)
 	close(fd);
 }
 
+void kmsg_allow_oom_report(struct kmsg *k)
+{
+	k->allow_oom = 1;
+}
+
+unsigned kmsg_oom_reports(const struct kmsg *k)
+{
+	return k->oom_reports;
+}
+
+/* Is this record the OOM report's own stack dump (and so no finding)? */
+static int oom_report_line(struct kmsg *k, const char *text, const char *pat)
+{
+	if (!k->allow_oom)
+		return 0;
+	if (strstr(text, "invoked oom-killer:")) {
+		k->in_oom = 1;
+		k->oom_reports++;
+	}
+	if (!k->in_oom)
+		return 0;
+	/* the dump ends with </TASK>; the memory report follows it */
+	if (strstr(text, "</TASK>") || strstr(text, "memory: usage") ||
+	    strstr(text, "Mem-Info:") || strstr(text, "oom-kill:"))
+		k->in_oom = 0;
+	return pat && (!strcmp(pat, "Call Trace") || !strcmp(pat, "RIP:"));
+}
+
 int kmsg_scan(struct kmsg *k, void (*report)(void *arg, const char *line), void *arg)
 {
 	char rec[8192 + 1];
@@ -129,6 +160,8 @@ int kmsg_scan(struct kmsg *k, void (*report)(void *arg, const char *line), void 
 		if (nl)
 			*nl = '\0';
 		const char *pat = kmsg_bad_pattern(text);
+		if (oom_report_line(k, text, pat))
+			pat = NULL;
 		if (pat) {
 			hits++;
 			if (report) {

@@ -14,6 +14,16 @@ void kmsg_close(struct kmsg *k);
 void kmsg_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Accept the kernel's OOM report: from a record containing "invoked
+ * oom-killer:" to the end of the stack dump that follows it, the records
+ * "Call Trace" and "RIP:" (the dump's own) are not counted.  Everything
+ * else (WARNING, BUG, Bad page ...) still is, inside the report too.
+ */
+void kmsg_allow_oom_report(struct kmsg *k);
+/* OOM reports seen so far (only counted after kmsg_allow_oom_report). */
+unsigned kmsg_oom_reports(const struct kmsg *k);
+
+/*
  * Read all records appended since open / the previous scan.  For each
  * record matching one of the bad patterns, call report(arg, text).
  * Returns the number of matching records, or -1 if the log can't be read.

@@ -202,6 +202,8 @@ int main(int argc, char **argv)
 		return cmd_selftest(argc, argv);
 	if (!strcmp(cmd, "xen-dump"))
 		return cmd_xendump(argc, argv);
+	if (!strcmp(cmd, "_exec-child"))    /* internal: scenario fork-exec-child */
+		return cmd_exec_child(argc, argv);
 	fprintf(stderr, "gntdev-test: unknown command '%s'\n\n", cmd);
 	usage_main(stderr);
 	return 2;

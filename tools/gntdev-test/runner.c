@@ -26,7 +26,9 @@
 #include <unistd.h>
 
 static const struct scenario *const tables[] = {
-	scen_basic, scen_munmap, scen_vma, scen_lifetime, scen_errors, scen_copy,
+	scen_basic, scen_munmap, scen_vma, scen_lifetime, scen_notify, scen_errors, scen_copy,
+	scen_pin, scen_concurrent, scen_stats, scen_compat,
+	scen_process,   /* last: its MADV_DOFORK case upsets Debian's stock gntdev */
 };
 
 #define FOR_EACH_SCENARIO(s) \
@@ -119,6 +121,9 @@ static void handle_line(struct result *r, char *line, int verbose)
 	}
 }
 
+/* How long a SIGKILLed scenario may take to disappear. */
+#define STUCK_MS 10000
+
 static long now_ms(void)
 {
 	struct timespec t;
@@ -206,7 +211,10 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 		r->child_failed = 1;
 	}
 	/* EOF may come before exit (or grandchildren may hold the pipe): wait
-	 * for the child itself, with the remaining time budget. */
+	 * for the child itself, with the remaining time budget.  A child that
+	 * SIGKILL cannot end (stuck in the kernel) is given up on after
+	 * STUCK_MS, so that the run still finishes and reports it. */
+	long killed_at = timed_out ? now_ms() : 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -221,6 +229,14 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 			kill(-pid, SIGKILL);
 			r->child_failed = 1;
 			timed_out = 1;
+			killed_at = now_ms();
+		}
+		if (timed_out && now_ms() - killed_at > STUCK_MS) {
+			res_add(r, "scenario process %d still not gone %d s after SIGKILL: stuck "
+				"in the kernel (see the kernel log); abandoned", (int)pid,
+				STUCK_MS / 1000);
+			status = -1;
+			break;
 		}
 		msleep(10);
 	}
@@ -288,6 +304,8 @@ int runner_run(const struct run_opts *o)
 		struct kmsg *km = kmsg_open(kerr, sizeof(kerr));
 		if (!km)
 			res_add(&r, "kernel-log check unavailable: %s", kerr);
+		else if (s->flags & SC_OOM_REPORT)
+			kmsg_allow_oom_report(km);
 		kmsg_mark("start %s", s->name);
 
 		if (!xc) {
@@ -370,6 +388,9 @@ int runner_run(const struct run_opts *o)
 			} else if (hits > 0) {
 				fail = 1;
 			}
+			if (s->flags & SC_OOM_REPORT)
+				res_add(&r, "note: %u kernel OOM report(s) accepted (their stack "
+					"dumps are expected)", kmsg_oom_reports(km));
 			kmsg_close(km);
 		} else {
 			fail = 1;

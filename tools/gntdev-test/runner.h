@@ -6,7 +6,9 @@
 #include <stdint.h>
 
 /* Scenario flags */
-#define SC_MAPS  0x1   /* establishes mappings: must prove Xen saw one (sanity) */
+#define SC_MAPS        0x1  /* establishes mappings: must prove Xen saw one (sanity) */
+#define SC_OOM_REPORT  0x2  /* provokes the OOM killer: its report's stack dump is
+			       expected (kmsg_allow_oom_report) */
 
 struct scenario {
 	const char *name;
@@ -22,6 +24,12 @@ extern const struct scenario scen_vma[];
 extern const struct scenario scen_lifetime[];
 extern const struct scenario scen_errors[];
 extern const struct scenario scen_copy[];
+extern const struct scenario scen_notify[];
+extern const struct scenario scen_pin[];
+extern const struct scenario scen_concurrent[];
+extern const struct scenario scen_process[];
+extern const struct scenario scen_stats[];
+extern const struct scenario scen_compat[];
 
 struct run_opts {
 	const char *pattern;   /* NULL = all */

@@ -15,6 +15,52 @@
 #define ST_OKAY         0
 #define ST_BAD_GNTREF   (-3)
 
+typedef xengnttab_grant_copy_segment_t seg_t;
+
+/* foreign (ref, off) -> local dst */
+static void seg_in(seg_t *s, uint32_t ref, uint16_t off, void *dst, uint16_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->source.foreign.ref = ref;
+	s->source.foreign.domid = T->granter;
+	s->source.foreign.offset = off;
+	s->dest.virt = dst;
+	s->len = len;
+	s->flags = COPY_SRC_GREF;
+}
+
+/* local src -> foreign (ref, off) */
+static void seg_out(seg_t *s, void *src, uint32_t ref, uint16_t off, uint16_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->source.virt = src;
+	s->dest.foreign.ref = ref;
+	s->dest.foreign.domid = T->granter;
+	s->dest.foreign.offset = off;
+	s->len = len;
+	s->flags = COPY_DST_GREF;
+}
+
+/* foreign (sref, soff) -> foreign (dref, doff) */
+static void seg_ff(seg_t *s, uint32_t sref, uint16_t soff, uint32_t dref, uint16_t doff,
+		   uint16_t len)
+{
+	seg_in(s, sref, soff, NULL, len);
+	s->dest.foreign.ref = dref;
+	s->dest.foreign.domid = T->granter;
+	s->dest.foreign.offset = doff;
+	s->flags = COPY_SRC_GREF | COPY_DST_GREF;
+}
+
+/* xengnttab_grant_copy, skipping the scenario if the ioctl is missing. */
+static int copy(xengnttab_handle *xgt, uint32_t n, seg_t *segs)
+{
+	int rc = xengnttab_grant_copy(xgt, n, segs);
+	if (rc && errno == ENOTTY)
+		skip("IOCTL_GNTDEV_GRANT_COPY not implemented (ENOTTY)");
+	return rc;
+}
+
 static int sc_copy(void)
 {
 	struct granter g;
@@ -32,34 +78,17 @@ static int sc_copy(void)
 	uint8_t *out = local + 2 * ps - 1000;    /* 2000 bytes: 1000 + 1000 */
 	memset(in, 0, 1000);
 
-	xengnttab_grant_copy_segment_t seg[3];
-	memset(seg, 0, sizeof(seg));
+	seg_t seg[3];
 	/* foreign page 0 @100 -> local */
-	seg[0].source.foreign.ref = g.refs[0];
-	seg[0].source.foreign.domid = T->granter;
-	seg[0].source.foreign.offset = 100;
-	seg[0].dest.virt = in;
-	seg[0].len = 1000;
-	seg[0].flags = COPY_SRC_GREF;
+	seg_in(&seg[0], g.refs[0], 100, in, 1000);
 	/* bad ref in between: only this segment must fail */
-	seg[1].source.foreign.ref = 0xfffff;
-	seg[1].source.foreign.domid = T->granter;
-	seg[1].dest.virt = local;
-	seg[1].len = 16;
-	seg[1].flags = COPY_SRC_GREF;
+	seg_in(&seg[1], 0xfffff, 0, local, 16);
 	/* local -> foreign page 1 @2000 */
 	for (int i = 0; i < 2000; i++)
 		out[i] = (uint8_t)(i * 7 + 3);
-	seg[2].source.virt = out;
-	seg[2].dest.foreign.ref = g.refs[1];
-	seg[2].dest.foreign.domid = T->granter;
-	seg[2].dest.foreign.offset = 2000;
-	seg[2].len = 2000;
-	seg[2].flags = COPY_DST_GREF;
+	seg_out(&seg[2], out, g.refs[1], 2000, 2000);
 
-	int rc = xengnttab_grant_copy(xgt, 3, seg);
-	if (rc && errno == ENOTTY)
-		skip("IOCTL_GNTDEV_GRANT_COPY not implemented (ENOTTY)");
+	int rc = copy(xgt, 3, seg);
 	CHECK(rc == 0, "xengnttab_grant_copy: %s", strerror(errno));
 	CHECK(seg[0].status == ST_OKAY, "segment 0 status %d", seg[0].status);
 	CHECK(seg[1].status != ST_OKAY, "segment with ref 0xfffff reported okay");
@@ -83,10 +112,15 @@ static int sc_copy(void)
 	rc = xengnttab_grant_copy(xgt, 2, seg);
 	CHECK(rc != 0 && errno == EINVAL, "copy crossing the foreign page end: %s, want EINVAL",
 	      rc ? strerror(errno) : "success");
-	memset(&seg[1], 0, sizeof(seg[1]));
-	seg[1].source.virt = out;
+	seg_out(&seg[1], out, g.refs[1], ps - 8, 16);   /* destination crosses */
+	rc = xengnttab_grant_copy(xgt, 2, seg);
+	CHECK(rc != 0 && errno == EINVAL,
+	      "copy crossing the foreign destination page end: %s, want EINVAL",
+	      rc ? strerror(errno) : "success");
+	CHECK(g.pages[ps + ps - 8] == 0, "refused copy wrote to the destination page");
+	seg_out(&seg[1], out, 0, 0, 8);
 	seg[1].dest.virt = in;
-	seg[1].len = 8;
+	seg[1].flags = 0;
 	rc = xengnttab_grant_copy(xgt, 2, seg);
 	CHECK(rc != 0 && errno == EINVAL, "local-to-local copy: %s, want EINVAL",
 	      rc ? strerror(errno) : "success");
@@ -117,24 +151,11 @@ static int sc_copy_ro(void)
 	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
 	uint8_t buf[64];
 	memset(buf, 0xab, sizeof(buf));
-	xengnttab_grant_copy_segment_t seg[2];
-	memset(seg, 0, sizeof(seg));
-	seg[0].source.virt = buf;
-	seg[0].dest.foreign.ref = g.refs[0];
-	seg[0].dest.foreign.domid = T->granter;
-	seg[0].dest.foreign.offset = 8;
-	seg[0].len = sizeof(buf);
-	seg[0].flags = COPY_DST_GREF;
+	seg_t seg[2];
+	seg_out(&seg[0], buf, g.refs[0], 8, sizeof(buf));
 	/* reading it is fine */
-	seg[1].source.foreign.ref = g.refs[0];
-	seg[1].source.foreign.domid = T->granter;
-	seg[1].source.foreign.offset = 8;
-	seg[1].dest.virt = buf + 32;
-	seg[1].len = 16;
-	seg[1].flags = COPY_SRC_GREF;
-	int rc = xengnttab_grant_copy(xgt, 2, seg);
-	if (rc && errno == ENOTTY)
-		skip("IOCTL_GNTDEV_GRANT_COPY not implemented (ENOTTY)");
+	seg_in(&seg[1], g.refs[0], 8, buf + 32, 16);
+	int rc = copy(xgt, 2, seg);
 	CHECK(rc == 0, "xengnttab_grant_copy: %s", strerror(errno));
 	CHECK(seg[0].status != ST_OKAY, "copy into a read-only grant reported okay");
 	CHECK(seg[1].status == ST_OKAY, "copy out of a read-only grant: status %d",
@@ -151,6 +172,128 @@ static int sc_copy_ro(void)
 	return 0;
 }
 
+/* Count 0 is a no-op that succeeds: QEMU calls it to probe for the
+ * ioctl.  It must not look at the segments pointer. */
+static int sc_copy_count_zero(void)
+{
+	int fd;
+	STEP(sc_open(&fd));
+	struct ioctl_gntdev_grant_copy op = { .count = 0, .segments = NULL };
+	int rc = gd_ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op);
+	if (rc == -ENOTTY)
+		skip("IOCTL_GNTDEV_GRANT_COPY not implemented (ENOTTY)");
+	CHECK(rc == 0, "GRANT_COPY with count 0, segments NULL: %s, want 0", errname(rc));
+	op.segments = (void *)8;
+	rc = gd_ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &op);
+	CHECK(rc == 0, "GRANT_COPY with count 0, segments 0x8: %s, want 0", errname(rc));
+	close(fd);
+	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
+	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
+	rc = xengnttab_grant_copy(xgt, 0, NULL);
+	CHECK(rc == 0, "xengnttab_grant_copy(count 0): %s, want 0", strerror(errno));
+	xengnttab_close(xgt);
+	return 0;
+}
+
+/*
+ * Many segments in one call (more than the device handles per hypercall,
+ * several local sides crossing a page, so segments and Xen operations do
+ * not line up): local<-foreign, foreign<-local and foreign<-foreign mixed,
+ * with bad refs at a few places, two of them adjacent.  Every segment must
+ * get its own status, and every destination exactly its data.
+ */
+#define MANY 40
+
+static int is_bad_seg(int i)
+{
+	return i == 5 || i == 16 || i == 17 || i == 31;
+}
+
+static int sc_copy_many(void)
+{
+	struct granter g;
+	long ps = pagesz();
+	STEP(sc_share(&g, 4, 1, 300));            /* pages 0,1 sources; 2,3 destinations */
+	memset(g.pages + 2 * ps, 0, 2 * ps);
+	uint8_t *local = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(local != MAP_FAILED, "mmap: %s", errname(errno));
+	uint8_t *in = local, *out = local + 4 * ps, *scratch = local + 7 * ps;
+	memset(in, 0, 4 * ps);
+	for (long i = 0; i < 3 * ps; i++)
+		out[i] = (uint8_t)(i * 13 + 5);
+	memset(scratch, 0xee, ps);
+
+	seg_t seg[MANY];
+	/* where each segment's data must end up, to check afterwards */
+	struct { uint8_t *dst; const uint8_t *want_local; uint32_t spage; uint16_t soff; } exp[MANY];
+	long cin = ps - 700, cout = 0, c2 = 0, c3 = 0;
+	for (int i = 0; i < MANY; i++) {
+		uint16_t len = 50 + (i * 37) % 200;
+		uint32_t sp = (i / 3) % 2;
+		uint16_t soff = (uint16_t)((i * 113) % (ps - len));
+		memset(&exp[i], 0, sizeof(exp[i]));
+		if (is_bad_seg(i)) {
+			seg_in(&seg[i], 0xfffff, 0, scratch + 64 * (i % 8), len > 64 ? 64 : len);
+			continue;
+		}
+		switch (i % 3) {
+		case 0:     /* foreign -> local, running across local pages */
+			seg_in(&seg[i], g.refs[sp], soff, in + cin, len);
+			exp[i].dst = in + cin;
+			exp[i].spage = sp;
+			exp[i].soff = soff;
+			cin += len + 3;
+			break;
+		case 1:     /* local -> foreign page 2 */
+			seg_out(&seg[i], out + cout, g.refs[2], c2, len);
+			exp[i].dst = g.pages + 2 * ps + c2;
+			exp[i].want_local = out + cout;
+			cout += len + 700;       /* local sides cross pages too */
+			c2 += len + 2;
+			break;
+		default:    /* foreign page sp -> foreign page 3 */
+			seg_ff(&seg[i], g.refs[sp], soff, g.refs[3], c3, len);
+			exp[i].dst = g.pages + 3 * ps + c3;
+			exp[i].spage = sp;
+			exp[i].soff = soff;
+			c3 += len + 2;
+			break;
+		}
+	}
+	CHECK(c2 < ps && c3 < ps && cin < 4 * ps && cout < 3 * ps, "test layout overflows");
+	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
+	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
+	int rc = copy(xgt, MANY, seg);
+	CHECK(rc == 0, "xengnttab_grant_copy(%d segments): %s", MANY, strerror(errno));
+	for (int i = 0; i < MANY; i++) {
+		if (is_bad_seg(i)) {
+			CHECK(seg[i].status != ST_OKAY, "segment %d (bad ref) reported okay", i);
+			continue;
+		}
+		CHECK(seg[i].status == ST_OKAY, "segment %d (kind %d) status %d", i, i % 3,
+		      seg[i].status);
+		for (int k = 0; k < seg[i].len; k++) {
+			uint8_t want = exp[i].want_local ? exp[i].want_local[k]
+				       : pattern_byte(300, exp[i].spage, exp[i].soff + k);
+			CHECK(exp[i].dst[k] == want, "segment %d (kind %d) byte %d: 0x%02x want 0x%02x",
+			      i, i % 3, k, exp[i].dst[k], want);
+		}
+	}
+	for (long k = 0; k < ps; k++)
+		CHECK(scratch[k] == 0xee, "a bad-ref segment wrote its destination (byte %ld)", k);
+	/* the gaps between destinations stay zero: nothing wrote past its len */
+	for (int i = 0; i < MANY; i++)
+		if (exp[i].dst)
+			CHECK(exp[i].dst[seg[i].len] == 0 && exp[i].dst[seg[i].len + 1] == 0,
+			      "segment %d (kind %d) wrote past its %u bytes", i, i % 3, seg[i].len);
+	STEP(xen_expect_unmapped(g.refs, 4, "after grant copies"));
+	xengnttab_close(xgt);
+	munmap(local, 8 * ps);
+	granter_release(&g);
+	return 0;
+}
+
 const struct scenario scen_copy[] = {
 	{ "grant-copy",
 	  "GRANT_COPY copies in and out at offsets (across local page boundaries), "
@@ -161,5 +304,13 @@ const struct scenario scen_copy[] = {
 	  "GRANT_COPY into a read-only grant fails that segment and leaves the page "
 	  "untouched; copying out of it works",
 	  sc_copy_ro, 0 },
+	{ "grant-copy-count-zero",
+	  "GRANT_COPY with count 0 returns 0 without reading the segments (QEMU's probe)",
+	  sc_copy_count_zero, 0 },
+	{ "grant-copy-many-segments",
+	  "40 mixed segments in one call (local<->foreign, foreign->foreign, local "
+	  "sides across pages, bad refs incl. adjacent ones): each gets its own "
+	  "status and each destination exactly its data",
+	  sc_copy_many, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

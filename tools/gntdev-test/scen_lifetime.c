@@ -130,22 +130,17 @@ static int sc_kill_live(void) { return exit_with_maps(SIGKILL); }
 /* Closing the gntdev fd while mmapped keeps the mapping; munmap releases. */
 static int sc_close_before_munmap(void)
 {
-	int fd;
-	struct granter g;
-	uint64_t index;
-	uint8_t *m;
+	struct sc_map s;
 	long ps = pagesz();
-	STEP(sc_open(&fd));
-	STEP(sc_share(&g, 2, 1, 120));
-	STEP(sc_map_mmap(fd, &g, 120, PROT_READ | PROT_WRITE, &index, &m));
-	CHECK(close(fd) == 0, "close: %s", errname(errno));
-	STEP(check_pattern(m, 120, 0, 2, "after close(fd)"));
-	m[ps + 77] = 0x5a;
-	CHECK(g.pages[ps + 77] == 0x5a, "write after close(fd) not seen by granter");
-	STEP(xen_expect_mapped(g.refs, 2, "after close(fd), still mmapped"));
-	CHECK(munmap(m, 2 * ps) == 0, "munmap: %s", errname(errno));
-	STEP(xen_expect_unmapped(g.refs, 2, "after munmap of the last user"));
-	granter_release(&g);
+	STEP(sc_setup(&s, 2, 120, "mapped"));
+	CHECK(close(s.fd) == 0, "close: %s", errname(errno));
+	STEP(check_pattern(s.m, 120, 0, 2, "after close(fd)"));
+	s.m[ps + 77] = 0x5a;
+	CHECK(s.g.pages[ps + 77] == 0x5a, "write after close(fd) not seen by granter");
+	STEP(xen_expect_mapped(s.g.refs, 2, "after close(fd), still mmapped"));
+	CHECK(munmap(s.m, 2 * ps) == 0, "munmap: %s", errname(errno));
+	STEP(xen_expect_unmapped(s.g.refs, 2, "after munmap of the last user"));
+	granter_release(&s.g);
 	return 0;
 }
 
@@ -176,35 +171,29 @@ static int sc_close_unmmapped(void)
  * the mapping goes away, both on munmap+UNMAP and on process exit. */
 static int sc_notify_munmap(void)
 {
-	int fd;
-	struct granter g;
-	uint64_t index;
-	uint8_t *m;
+	struct sc_map s;
 	long ps = pagesz();
-	STEP(sc_open(&fd));
-	STEP(sc_share(&g, 2, 1, 140));
-	STEP(sc_map_mmap(fd, &g, 140, PROT_READ | PROT_WRITE, &index, &m));
-	STEP(xen_expect_mapped(g.refs, 2, "mapped"));
+	STEP(sc_setup(&s, 2, 140, "mapped"));
 	int off = ps + 321;   /* second page, odd offset */
-	m[off] = 0xff;
-	int rc = gd_set_unmap_notify(fd, index + off, UNMAP_NOTIFY_CLEAR_BYTE, 0);
+	s.m[off] = 0xff;
+	int rc = gd_set_unmap_notify(s.fd, s.index + off, UNMAP_NOTIFY_CLEAR_BYTE, 0);
 	if (rc == -ENOTTY)
 		skip("IOCTL_GNTDEV_SET_UNMAP_NOTIFY not implemented (ENOTTY)");
 	CHECK(rc == 0, "SET_UNMAP_NOTIFY(CLEAR_BYTE): %s", errname(rc));
-	CHECK(g.pages[off] == 0xff, "byte not 0xff before unmap");
-	CHECK(munmap(m, 2 * ps) == 0, "munmap: %s", errname(errno));
-	rc = gd_unmap(fd, index, 2);
+	CHECK(s.g.pages[off] == 0xff, "byte not 0xff before unmap");
+	CHECK(munmap(s.m, 2 * ps) == 0, "munmap: %s", errname(errno));
+	rc = gd_unmap(s.fd, s.index, 2);
 	CHECK(rc == 0, "UNMAP: %s", errname(rc));
-	STEP(xen_expect_unmapped(g.refs, 2, "after munmap+UNMAP"));
-	CHECK(g.pages[off] == 0, "notify byte is 0x%02x after unmap, want 0", g.pages[off]);
-	CHECK(g.pages[off - 1] == pattern_byte(140, 1, 320) &&
-	      g.pages[off + 1] == pattern_byte(140, 1, 322),
+	STEP(xen_expect_unmapped(s.g.refs, 2, "after munmap+UNMAP"));
+	CHECK(s.g.pages[off] == 0, "notify byte is 0x%02x after unmap, want 0", s.g.pages[off]);
+	CHECK(s.g.pages[off - 1] == pattern_byte(140, 1, 320) &&
+	      s.g.pages[off + 1] == pattern_byte(140, 1, 322),
 	      "neighbours of the notify byte changed");
 	/* unknown index -> ENOENT, bad action -> EINVAL (upstream) */
-	rc = gd_set_unmap_notify(fd, index + 64 * ps, UNMAP_NOTIFY_CLEAR_BYTE, 0);
+	rc = gd_set_unmap_notify(s.fd, s.index + 64 * ps, UNMAP_NOTIFY_CLEAR_BYTE, 0);
 	CHECK(rc == -ENOENT, "SET_UNMAP_NOTIFY on unknown index: %s, want ENOENT", errname(rc));
-	close(fd);
-	granter_release(&g);
+	close(s.fd);
+	granter_release(&s.g);
 	return 0;
 }
 

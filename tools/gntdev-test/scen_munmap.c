@@ -1,57 +1,27 @@
 /* Raw gntdev ioctl + mmap/munmap scenarios: whole, multi-page, partial. */
-#include "gntdev_raw.h"
-#include "granter.h"
 #include "runner.h"
-#include "util.h"
+#include "scen_common.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
-
-/* Open gntdev or skip/fail. */
-static int open_gntdev(int *fd)
-{
-	*fd = gd_open();
-	CHECK(*fd >= 0, "open %s: %s", GNTDEV_PATH, errname(*fd));
-	return 0;
-}
-
-static int share(struct granter *g, uint32_t n, int writable, uint32_t seed)
-{
-	char err[256];
-	CHECK(granter_share(g, T->mapdom, n, writable, err, sizeof(err)) == 0, "%s", err);
-	granter_fill(g, seed);
-	return 0;
-}
 
 static int sc_munmap_whole(void)
 {
-	int fd;
-	struct granter g;
-	STEP(open_gntdev(&fd));
-	STEP(share(&g, 2, 1, 11));
-	uint64_t index;
-	int rc = gd_map(fd, T->granter, g.refs, 2, &index);
-	CHECK(rc == 0, "IOCTL_GNTDEV_MAP_GRANT_REF(2 refs): %s", errname(rc));
-	uint8_t *m = gd_mmap(fd, index, 2, PROT_READ | PROT_WRITE);
-	CHECK(m, "mmap(2 pages, offset 0x%llx): %s", (unsigned long long)index,
-	      errname(errno));
-	STEP(check_pattern(m, 11, 0, 2, "mmap view"));
-	STEP(xen_expect_mapped(g.refs, 2, "after mmap"));
-	m[pagesz() + 17] = 0x99;
-	CHECK(g.pages[pagesz() + 17] == 0x99, "write through mapping not seen by granter");
-	CHECK(munmap(m, 2 * pagesz()) == 0, "munmap: %s", errname(errno));
+	struct sc_map s;
+	STEP(sc_setup(&s, 2, 11, "after mmap"));
+	s.m[pagesz() + 17] = 0x99;
+	CHECK(s.g.pages[pagesz() + 17] == 0x99, "write through mapping not seen by granter");
+	CHECK(munmap(s.m, 2 * pagesz()) == 0, "munmap: %s", errname(errno));
+	s.m = NULL;
 	if (dom_is_pv())
-		STEP(xen_expect_unmapped(g.refs, 2, "after munmap, before UNMAP ioctl (PV)"));
-	rc = gd_unmap(fd, index, 2);
+		STEP(xen_expect_unmapped(s.g.refs, 2, "after munmap, before UNMAP ioctl (PV)"));
+	int rc = gd_unmap(s.fd, s.index, 2);
 	CHECK(rc == 0, "IOCTL_GNTDEV_UNMAP_GRANT_REF: %s", errname(rc));
-	STEP(xen_expect_unmapped(g.refs, 2, "after UNMAP ioctl"));
-	rc = gd_unmap(fd, index, 2);
+	STEP(xen_expect_unmapped(s.g.refs, 2, "after UNMAP ioctl"));
+	rc = gd_unmap(s.fd, s.index, 2);
 	CHECK(rc == -ENOENT, "second UNMAP of the same index: %s, want ENOENT", errname(rc));
-	close(fd);
-	granter_release(&g);
+	close(s.fd);
+	granter_release(&s.g);
 	return 0;
 }
 
@@ -59,24 +29,16 @@ static int sc_munmap_whole(void)
  * until munmap, and the grant is released after it. */
 static int sc_unmap_ioctl_first(void)
 {
-	int fd;
-	struct granter g;
-	STEP(open_gntdev(&fd));
-	STEP(share(&g, 1, 1, 12));
-	uint64_t index;
-	int rc = gd_map(fd, T->granter, g.refs, 1, &index);
-	CHECK(rc == 0, "MAP_GRANT_REF: %s", errname(rc));
-	uint8_t *m = gd_mmap(fd, index, 1, PROT_READ | PROT_WRITE);
-	CHECK(m, "mmap: %s", errname(errno));
-	STEP(xen_expect_mapped(g.refs, 1, "after mmap"));
-	rc = gd_unmap(fd, index, 1);
+	struct sc_map s;
+	STEP(sc_setup(&s, 1, 12, "after mmap"));
+	int rc = gd_unmap(s.fd, s.index, 1);
 	CHECK(rc == 0, "UNMAP_GRANT_REF while mmapped: %s", errname(rc));
-	STEP(check_pattern(m, 12, 0, 1, "view after UNMAP ioctl, before munmap"));
-	STEP(xen_expect_mapped(g.refs, 1, "after UNMAP ioctl, still mmapped"));
-	CHECK(munmap(m, pagesz()) == 0, "munmap: %s", errname(errno));
-	STEP(xen_expect_unmapped(g.refs, 1, "after munmap"));
-	close(fd);
-	granter_release(&g);
+	STEP(check_pattern(s.m, 12, 0, 1, "view after UNMAP ioctl, before munmap"));
+	STEP(xen_expect_mapped(s.g.refs, 1, "after UNMAP ioctl, still mmapped"));
+	CHECK(munmap(s.m, pagesz()) == 0, "munmap: %s", errname(errno));
+	STEP(xen_expect_unmapped(s.g.refs, 1, "after munmap"));
+	close(s.fd);
+	granter_release(&s.g);
 	return 0;
 }
 
@@ -87,9 +49,9 @@ static int sc_multipage_offsets(void)
 	int fd;
 	struct granter a, b;
 	long ps = pagesz();
-	STEP(open_gntdev(&fd));
-	STEP(share(&a, 2, 1, 21));
-	STEP(share(&b, 4, 1, 22));
+	STEP(sc_open(&fd));
+	STEP(sc_share(&a, 2, 1, 21));
+	STEP(sc_share(&b, 4, 1, 22));
 	uint64_t ia, ib;
 	int rc = gd_map(fd, T->granter, a.refs, 2, &ia);
 	CHECK(rc == 0, "MAP a (2): %s", errname(rc));
@@ -175,8 +137,8 @@ static int partial_munmap(int n)
 	struct granter g;
 	long ps = pagesz();
 	int pv = dom_is_pv();
-	STEP(open_gntdev(&fd));
-	STEP(share(&g, n, 1, 30 + n));
+	STEP(sc_open(&fd));
+	STEP(sc_share(&g, n, 1, 30 + n));
 	int order[4] = { 0, 1, 2, 3 };
 	int perm = 0, mapped_checked = 0;
 	do {
@@ -184,10 +146,11 @@ static int partial_munmap(int n)
 		for (int i = 0; i < n; i++)
 			snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "%d", order[i]);
 		uint64_t index;
-		int rc = gd_map(fd, T->granter, g.refs, n, &index);
-		CHECK(rc == 0, "order %s: MAP: %s", desc, errname(rc));
-		uint8_t *m = gd_mmap(fd, index, n, PROT_READ | PROT_WRITE);
-		CHECK(m, "order %s: mmap: %s", desc, errname(errno));
+		uint8_t *m;
+		if (sc_map_mmap(fd, &g, 30 + n, PROT_READ | PROT_WRITE, &index, &m)) {
+			ev("(while setting up order %s)", desc);
+			return 1;
+		}
 		if (!mapped_checked) {
 			STEP(xen_expect_mapped(g.refs, n, "all pages mapped"));
 			mapped_checked = 1;
@@ -228,7 +191,7 @@ static int partial_munmap(int n)
 					STEP(xen_expect_mapped(live, nl, when));
 			}
 		}
-		rc = gd_unmap(fd, index, n);
+		int rc = gd_unmap(fd, index, n);
 		CHECK(rc == 0, "order %s: UNMAP: %s", desc, errname(rc));
 		STEP(xen_expect_unmapped(g.refs, n, "after UNMAP"));
 		perm++;
@@ -246,32 +209,22 @@ static int sc_partial4(void) { return partial_munmap(4); }
 /* Unmap a 2-page hole in the middle of a 4-page mapping, then the ends. */
 static int sc_partial_hole(void)
 {
-	int fd;
-	struct granter g;
+	struct sc_map s;
 	long ps = pagesz();
-	STEP(open_gntdev(&fd));
-	STEP(share(&g, 4, 1, 40));
-	uint64_t index;
-	int rc = gd_map(fd, T->granter, g.refs, 4, &index);
-	CHECK(rc == 0, "MAP: %s", errname(rc));
-	uint8_t *m = gd_mmap(fd, index, 4, PROT_READ | PROT_WRITE);
-	CHECK(m, "mmap: %s", errname(errno));
-	STEP(xen_expect_mapped(g.refs, 4, "mapped"));
+	STEP(sc_setup(&s, 4, 40, "mapped"));
+	uint8_t *m = s.m;
 	CHECK(munmap(m + ps, 2 * ps) == 0, "munmap middle: %s", errname(errno));
 	STEP(check_pattern(m, 40, 0, 1, "page 0 after hole"));
 	STEP(check_pattern(m + 3 * ps, 40, 3, 1, "page 3 after hole"));
 	if (dom_is_pv()) {
-		STEP(xen_expect_unmapped(g.refs + 1, 2, "middle pages after munmap"));
-		uint32_t ends[2] = { g.refs[0], g.refs[3] };
+		STEP(xen_expect_unmapped(s.g.refs + 1, 2, "middle pages after munmap"));
+		uint32_t ends[2] = { s.g.refs[0], s.g.refs[3] };
 		STEP(xen_expect_mapped(ends, 2, "end pages after hole"));
 	}
 	CHECK(munmap(m + 3 * ps, ps) == 0, "munmap page 3: %s", errname(errno));
 	CHECK(munmap(m, ps) == 0, "munmap page 0: %s", errname(errno));
-	CHECK((rc = gd_unmap(fd, index, 4)) == 0, "UNMAP: %s", errname(rc));
-	STEP(xen_expect_unmapped(g.refs, 4, "after UNMAP"));
-	close(fd);
-	granter_release(&g);
-	return 0;
+	s.m = NULL;
+	return sc_teardown(&s);
 }
 
 const struct scenario scen_munmap[] = {

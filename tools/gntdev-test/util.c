@@ -198,6 +198,13 @@ void msleep(unsigned ms)
 		;
 }
 
+long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
 static int xc_ready(void)
 {
 	if (T->xc)
@@ -266,6 +273,49 @@ int xen_expect_unmapped(const uint32_t *refs, uint32_t n, const char *when)
 		ev("Xen (%s): %d of %u refs still mapped", when, bad, n);
 		return 1;
 	}
+	return 0;
+}
+
+static size_t count_active(const struct gt_snap *s, const uint32_t *refs, uint32_t n)
+{
+	size_t c = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (gt_snap_find(s, T->granter, refs[i], T->mapdom))
+			c++;
+	return c;
+}
+
+int xen_wait_unmapped(const uint32_t *refs, uint32_t n, unsigned timeout_ms,
+		      const char *when)
+{
+	long start = mono_ms();
+	for (;;) {
+		struct gt_snap s;
+		STEP(take(&s, when));
+		size_t left = count_active(&s, refs, n);
+		gt_snap_free(&s);
+		long waited = mono_ms() - start;
+		if (!left) {
+			note("%s: Xen showed the release after %ld ms", when, waited);
+			return 0;
+		}
+		if (waited >= (long)timeout_ms) {
+			ev("Xen (%s): %zu of %u refs still mapped after waiting %ld ms",
+			   when, left, n, waited);
+			xen_expect_unmapped(refs, n, when);   /* per-ref evidence */
+			return 1;
+		}
+		msleep(50);
+	}
+}
+
+int xen_pin(uint32_t ref, uint32_t *pin, const char *when)
+{
+	struct gt_snap s;
+	STEP(take(&s, when));
+	const struct gt_entry *e = gt_snap_find(&s, T->granter, ref, T->mapdom);
+	*pin = e ? e->pin : 0;
+	gt_snap_free(&s);
 	return 0;
 }
 

@@ -54,6 +54,12 @@ uint64_t fnv1a64(const void *p, size_t n);
  */
 int xen_expect_mapped(const uint32_t *refs, uint32_t n, const char *when);
 int xen_expect_unmapped(const uint32_t *refs, uint32_t n, const char *when);
+/* Poll until none of the refs is active, for up to timeout_ms; notes how
+ * long it took.  0 ok, 1 still mapped at the deadline (evidence emitted). */
+int xen_wait_unmapped(const uint32_t *refs, uint32_t n, unsigned timeout_ms,
+		      const char *when);
+/* The pin word Xen shows for ref (0: not active).  0 ok, 1 no dump. */
+int xen_pin(uint32_t ref, uint32_t *pin, const char *when);
 
 /* A libxen logger that turns library messages into scenario notes
  * (instead of printing them in the middle of the TAP stream). */
@@ -62,8 +68,8 @@ struct xentoollog_logger *note_logger(void);
 
 /* Sleep milliseconds. */
 void msleep(unsigned ms);
-
-
+/* CLOCK_MONOTONIC in milliseconds. */
+long mono_ms(void);
 
 /* 1 if this kernel is a PV guest (gntdev maps via PTE modification, so
  * munmap releases grants at once), 0 if auto-translated (PVH/HVM). */

@@ -1,0 +1,493 @@
+/*
+ * Process-level lifetimes: exec in a child while the parent's mapping is
+ * live, a gntdev fd passed to an unrelated process over SCM_RIGHTS, a
+ * mapping process killed by the OOM killer of a memory cgroup, and fork
+ * after MADV_DOFORK.  These run last (see runner.c).
+ */
+#include "cmds.h"
+#include "runner.h"
+#include "scen_common.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xengnttab.h>
+
+extern char **environ;
+
+#define EXEC_CHILD_OK 42
+
+/* ---- fork + exec -------------------------------------------------------- */
+
+/*
+ * `gntdev-test _exec-child FD`: the image a scenario's child execs.  It
+ * proves that the exec happened (distinctive exit code) and that the
+ * gntdev fd it inherited is open and still the device.
+ */
+int cmd_exec_child(int argc, char **argv)
+{
+	uint32_t fd;
+	struct stat st;
+	if (argc != 2 || parse_u32(argv[1], &fd))
+		return 2;
+	if (fstat((int)fd, &st) != 0 || !S_ISCHR(st.st_mode))
+		return 3;
+	return EXEC_CHILD_OK;
+}
+
+/* The exec'd child's exit status must be EXEC_CHILD_OK. */
+static int exec_status_ok(int st, const char *how)
+{
+	CHECK(WIFEXITED(st), "%s: child died of signal %d", how, WTERMSIG(st));
+	CHECK(WEXITSTATUS(st) != 127, "%s: exec of /proc/self/exe failed", how);
+	CHECK(WEXITSTATUS(st) == EXEC_CHILD_OK, "%s: exec'd child exited %d (want %d: "
+	      "3 = inherited gntdev fd not open)", how, WEXITSTATUS(st), EXEC_CHILD_OK);
+	return 0;
+}
+
+/* After the child's exec and exit, the parent's mapping is intact. */
+static int parent_intact(struct sc_map *s, uint8_t mark, const char *when)
+{
+	long ps = pagesz();
+	STEP(check_pattern(s->m, 260, 0, 1, when));
+	s->m[ps + 5] = mark;
+	CHECK(s->g.pages[ps + 5] == mark, "%s: parent write not seen by the granter", when);
+	return xen_expect_mapped(s->g.refs, 2, when);
+}
+
+static int sc_fork_exec(void)
+{
+	struct sc_map s;
+	STEP(sc_setup(&s, 2, 260, "mapped"));
+	/* an fd the children keep across exec (the device's own is CLOEXEC) */
+	int keep = fcntl(s.fd, F_DUPFD, 10);
+	CHECK(keep >= 0, "dup: %s", errname(errno));
+	char fdarg[16];
+	snprintf(fdarg, sizeof(fdarg), "%d", keep);
+	char *argv[] = { "gntdev-test", "_exec-child", fdarg, NULL };
+	int st;
+
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork: %s", errname(errno));
+	if (pid == 0) {
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	STEP(sc_wait(pid, &st, 10000, "fork+exec child"));
+	STEP(exec_status_ok(st, "fork+exec"));
+	STEP(parent_intact(&s, 0x31, "parent after fork+exec child"));
+
+	/* posix_spawn: glibc runs the child in the parent's mm (CLONE_VM |
+	 * CLONE_VFORK) until the exec gives it its own. */
+	int rc = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ);
+	CHECK(rc == 0, "posix_spawn /proc/self/exe: %s", errname(rc));
+	STEP(sc_wait(pid, &st, 10000, "posix_spawn child"));
+	STEP(exec_status_ok(st, "posix_spawn"));
+	STEP(parent_intact(&s, 0x32, "parent after posix_spawn child"));
+	close(keep);
+	return sc_teardown(&s);
+}
+
+/* ---- fork after MADV_DOFORK -------------------------------------------- */
+
+/*
+ * MADV_DOFORK clears VM_DONTCOPY unless the VMA is VM_IO.  If it is
+ * allowed, a later fork must still not hand the child the grant: a PTE
+ * copied by fork is not a grant mapping (Xen does not count it), so the
+ * child would keep the granted frame after the grant is gone.  The child
+ * reads the page while the parent's mapping is live and again after the
+ * parent's munmap + UNMAP (Xen then shows the grant released): both times
+ * it must fault or find nothing there.
+ */
+static int sc_dofork(void)
+{
+	struct sc_map s;
+	long ps = pagesz();
+	STEP(sc_setup(&s, 1, 75, "mapped"));
+	if (madvise(s.m, ps, MADV_DOFORK) != 0)
+		note("MADV_DOFORK refused: %s", errname(errno));
+	else
+		note("MADV_DOFORK allowed");
+	struct sc_kid k;
+	int child = sc_fork_kid(&k);
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		/* per 'r': 'n' fault or nothing mapped, 'g' the granted data,
+		 * 'o' other data */
+		char c;
+		while (read(k.cmd, &c, 1) == 1) {
+			uint8_t v;
+			if (probe_read(s.m, &v) != 0)
+				c = 'n';
+			else
+				c = check_pattern(s.m, 75, 0, 1, "child") ? 'o' : 'g';
+			if (write(k.rep, &c, 1) != 1)
+				break;
+		}
+		_exit(0);
+	}
+	/* Gather everything first (the child must not outlive a failure). */
+	char before = 0, after = 0;
+	if (write(k.cmd, "r", 1) != 1 || sc_get_byte(k.rep, &before, 5000, "child"))
+		before = '?';
+	int bad = check_pattern(s.m, 75, 0, 1, "parent after fork");
+	int rc = munmap(s.m, ps) ? -errno : gd_unmap(s.fd, s.index, 1);
+	if (rc)
+		ev("parent's munmap+UNMAP: %s", errname(rc));
+	uint32_t pin = 0;
+	int xerr = xen_pin(s.g.refs[0], &pin, "after the parent's munmap+UNMAP");
+	if (write(k.cmd, "r", 1) != 1 || sc_get_byte(k.rep, &after, 5000, "child"))
+		after = '?';
+	kill(k.pid, SIGKILL);
+	waitpid(k.pid, NULL, 0);
+	sc_kid_close(&k);
+	note("child read: %c while mapped, %c after the parent's munmap+UNMAP (pin then 0x%08x)",
+	     before, after, pin);
+	if (before != 'n') {
+		ev("fork after MADV_DOFORK gave the child a working copy of the mapping "
+		   "(child reads %s)", before == 'g' ? "the granted data" :
+		   before == 'o' ? "other data" : "?");
+		bad = 1;
+	}
+	if (after != 'n') {
+		ev("after the parent's munmap+UNMAP the child still reads %s through its "
+		   "fork-copied PTE", after == 'g' ? "the granted data" : "some page");
+		bad = 1;
+	}
+	if (dom_is_pv() && !xerr && pin) {
+		ev("Xen: ref %u still mapped (pin 0x%08x) after the parent's munmap+UNMAP, "
+		   "while the child lives", s.g.refs[0], pin);
+		bad = 1;
+	}
+	STEP(xen_wait_unmapped(s.g.refs, 1, 3000, "child killed"));
+	close(s.fd);
+	granter_release(&s.g);
+	return bad || rc || xerr;
+}
+
+/* ---- SCM_RIGHTS ---------------------------------------------------------- */
+
+struct scm_msg {
+	uint64_t index1, index2;
+};
+
+static int send_fd(int sock, int fd, const struct scm_msg *msg)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	CHECK(sendmsg(sock, &mh, 0) == (ssize_t)sizeof(*msg), "sendmsg(SCM_RIGHTS): %s",
+	      errname(errno));
+	return 0;
+}
+
+static int recv_fd(int sock, int *fd, struct scm_msg *msg)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	CHECK(recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) == (ssize_t)sizeof(*msg),
+	      "peer: recvmsg: %s", errname(errno));
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	CHECK(c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS,
+	      "peer: no SCM_RIGHTS in the message");
+	memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return 0;
+}
+
+/*
+ * The peer: it had no gntdev fd before it received one.  It mmaps both
+ * maps reserved by the scenario process, checks them, closes the fd it
+ * received, and then obeys: 'd' munmap map 1, 'c' check map 2 and write
+ * to it, 'x' exit with map 2 still mmapped.
+ */
+static _Noreturn void scm_peer(int sock)
+{
+	long ps = pagesz();
+	struct scm_msg msg;
+	int fd;
+	char c = 'F';
+	if (recv_fd(sock, &fd, &msg))
+		_exit(1);
+	uint8_t *m1 = gd_mmap(fd, msg.index1, 2, PROT_READ | PROT_WRITE);
+	uint8_t *m2 = gd_mmap(fd, msg.index2, 1, PROT_READ | PROT_WRITE);
+	if (!m1 || !m2)
+		ev("peer: mmap of the received fd at 0x%llx/0x%llx: %s",
+		   (unsigned long long)msg.index1, (unsigned long long)msg.index2,
+		   errname(errno));
+	else if (!check_pattern(m1, 270, 0, 2, "peer: map 1") &&
+		 !check_pattern(m2, 271, 0, 1, "peer: map 2"))
+		c = 'R';
+	close(fd);
+	if (write(sock, &c, 1) != 1 || c != 'R')
+		_exit(1);
+	while (read(sock, &c, 1) == 1) {
+		if (c == 'd') {
+			c = munmap(m1, 2 * ps) == 0 ? 'D' : 'F';
+		} else if (c == 'c') {
+			c = check_pattern(m2, 271, 0, 1, "peer: map 2 after the sender closed its fd")
+			    ? 'F' : 'C';
+			m2[33] = 0xc3;
+		} else {
+			_exit(0);
+		}
+		if (write(sock, &c, 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+static int sc_scm_rights(void)
+{
+	struct granter g1, g2;
+	int sv[2];
+	STEP(sc_share(&g1, 2, 1, 270));
+	STEP(sc_share(&g2, 1, 1, 271));
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair: %s",
+	      errname(errno));
+	/* the peer exists before any gntdev fd does: it can only get ours
+	 * through the socket */
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork: %s", errname(errno));
+	if (pid == 0) {
+		close(sv[0]);
+		scm_peer(sv[1]);
+	}
+	close(sv[1]);
+	int fd, rc;
+	STEP(sc_open(&fd));
+	struct scm_msg msg;
+	rc = gd_map(fd, T->granter, g1.refs, 2, &msg.index1);
+	CHECK(rc == 0, "MAP 1: %s", errname(rc));
+	rc = gd_map(fd, T->granter, g2.refs, 1, &msg.index2);
+	CHECK(rc == 0, "MAP 2: %s", errname(rc));
+	STEP(send_fd(sv[0], fd, &msg));
+	char c;
+	STEP(sc_get_byte(sv[0], &c, 10000, "peer's mmap"));
+	CHECK(c == 'R', "peer could not mmap/check the maps it received");
+	STEP(xen_expect_mapped(g1.refs, 2, "peer mmapped map 1"));
+	STEP(xen_expect_mapped(g2.refs, 1, "peer mmapped map 2"));
+
+	/* the peer's mapping goes first; the sender's reservation stays */
+	CHECK(write(sv[0], "d", 1) == 1, "socket write: %s", errname(errno));
+	STEP(sc_get_byte(sv[0], &c, 10000, "peer's munmap of map 1"));
+	CHECK(c == 'D', "peer's munmap of map 1 failed");
+	if (dom_is_pv())
+		STEP(xen_expect_unmapped(g1.refs, 2, "after the peer's munmap of map 1"));
+	rc = gd_unmap(fd, msg.index1, 2);
+	CHECK(rc == 0, "sender's UNMAP of map 1 after the peer's munmap: %s", errname(rc));
+
+	/* the sender's fd goes first; the peer's mapping stays */
+	CHECK(close(fd) == 0, "close: %s", errname(errno));
+	CHECK(write(sv[0], "c", 1) == 1, "socket write: %s", errname(errno));
+	STEP(sc_get_byte(sv[0], &c, 10000, "peer's check of map 2"));
+	CHECK(c == 'C', "peer's map 2 broken after the sender closed its fd");
+	CHECK(g2.pages[33] == 0xc3, "peer's write to map 2 not seen by the granter");
+	STEP(xen_expect_mapped(g2.refs, 1, "map 2 after the sender closed its fd"));
+
+	/* the peer exits with map 2 mmapped: the last user of the file */
+	CHECK(write(sv[0], "x", 1) == 1, "socket write: %s", errname(errno));
+	int st;
+	STEP(sc_wait(pid, &st, 10000, "peer"));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "peer exit status 0x%x", st);
+	STEP(xen_expect_unmapped(g2.refs, 1, "after the peer exited"));
+	STEP(xen_expect_unmapped(g1.refs, 2, "after the peer exited"));
+	close(sv[0]);
+	granter_release(&g1);
+	granter_release(&g2);
+	return 0;
+}
+
+/* ---- OOM kill in a memory cgroup ----------------------------------------- */
+
+#define CG_ROOT          "/sys/fs/cgroup"
+#define CGROUP2_MAGIC    0x63677270
+#define OOM_LIMIT        (24u << 20)
+#define OOM_GIVE_UP      (768u << 20)   /* allocated this much: not OOM-killed */
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, val, strlen(val));
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+static int cg_read(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, len - 1);
+	int e = n < 0 ? -errno : 0;
+	buf[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	return e;
+}
+
+/* "key value" lines: the value of key, or -1. */
+static long cg_value(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (!strncmp(p, key, kl) && p[kl] == ' ')
+			return strtol(p + kl + 1, NULL, 10);
+	return -1;
+}
+
+/* cgroup2 with the memory controller enabled for children, or skip. */
+static void need_memcg(void)
+{
+	struct statfs sf;
+	if (statfs(CG_ROOT, &sf) != 0)
+		skip("%s: %s", CG_ROOT, strerror(errno));
+	if ((unsigned long)sf.f_type != CGROUP2_MAGIC) {
+		char ctl[64];
+		if (cg_read(CG_ROOT, "cgroup.procs", ctl, sizeof(ctl)) == 0 ||
+		    access(CG_ROOT "/memory", F_OK) == 0)
+			skip("%s holds a cgroup v1 hierarchy; this needs cgroup2", CG_ROOT);
+		if (mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL) != 0)
+			skip("mount -t cgroup2 on %s: %s", CG_ROOT, strerror(errno));
+		note("mounted cgroup2 on %s", CG_ROOT);
+	}
+	char buf[512];
+	if (cg_read(CG_ROOT, "cgroup.controllers", buf, sizeof(buf)) != 0 ||
+	    !strstr(buf, "memory"))
+		skip("cgroup2 has no memory controller (cgroup.controllers: %s)", buf);
+	int rc = cg_write(CG_ROOT, "cgroup.subtree_control", "+memory");
+	if (cg_read(CG_ROOT, "cgroup.subtree_control", buf, sizeof(buf)) != 0 ||
+	    !strstr(buf, "memory"))
+		skip("cannot enable the memory controller for children (%s)", errname(rc));
+}
+
+/*
+ * The victim: joins the cgroup, maps 2 grants raw and 2 through
+ * libxengnttab, says 'R', waits for 'g', then allocates until killed.
+ */
+static _Noreturn void oom_victim(const char *cg, struct granter *g, struct sc_kid *k)
+{
+	char c = 'F';
+	int fd;
+	uint64_t index;
+	uint8_t *m;
+	long ps = pagesz();
+	int rc = cg_write(cg, "cgroup.procs", "0");
+	if (rc) {
+		ev("victim: joining %s: %s", cg, errname(rc));
+		goto out;
+	}
+	if (sc_open(&fd) || gd_map(fd, T->granter, g->refs, 2, &index) ||
+	    !(m = gd_mmap(fd, index, 2, PROT_READ | PROT_WRITE)) ||
+	    check_pattern(m, 280, 0, 2, "victim: raw mapping"))
+		goto out;
+	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
+	uint8_t *m2 = xgt ? xengnttab_map_domain_grant_refs(xgt, 2, T->granter, g->refs + 2,
+							     PROT_READ | PROT_WRITE) : NULL;
+	if (!m2 || m2[0] != pattern_byte(280, 2, 0)) {
+		ev("victim: libxengnttab mapping: %s", strerror(errno));
+		goto out;
+	}
+	c = 'R';
+out:
+	sc_kid_ready(k, c);
+	for (size_t total = 0; total < OOM_GIVE_UP; total += 1u << 20) {
+		uint8_t *a = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED)
+			_exit(4);
+		for (size_t o = 0; o < (1u << 20); o += ps)
+			a[o] = 1;
+	}
+	_exit(3);
+}
+
+static int sc_oom_memcg(void)
+{
+	need_memcg();
+	char cg[96], buf[1024];
+	snprintf(cg, sizeof(cg), CG_ROOT "/gntdev-test-oom-%d", (int)getpid());
+	CHECK(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, errname(errno));
+	snprintf(buf, sizeof(buf), "%u", OOM_LIMIT);
+	int rc = cg_write(cg, "memory.max", buf);
+	CHECK(rc == 0, "%s/memory.max: %s", cg, errname(rc));
+	rc = cg_write(cg, "memory.swap.max", "0");
+	if (rc && rc != -ENOENT)
+		note("memory.swap.max: %s", errname(rc));
+
+	struct granter g;
+	STEP(sc_share(&g, 4, 1, 280));
+	struct sc_kid k;
+	int child = sc_fork_kid(&k);
+	if (child < 0)
+		return 1;
+	if (child == 0)
+		oom_victim(cg, &g, &k);
+	char c = 0;
+	STEP(sc_get_byte(k.rep, &c, 10000, "OOM victim"));
+	CHECK(c == 'R', "victim did not map its grants");
+	STEP(xen_expect_mapped(g.refs, 4, "victim mapped, in the cgroup"));
+	CHECK(write(k.cmd, "g", 1) == 1, "pipe write: %s", errname(errno));
+	int st;
+	STEP(sc_wait(k.pid, &st, 20000, "OOM victim"));
+	CHECK(!WIFEXITED(st) || WEXITSTATUS(st) != 3,
+	      "victim allocated %u MiB in a cgroup limited to %u MiB without being killed",
+	      OOM_GIVE_UP >> 20, OOM_LIMIT >> 20);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "victim did not die of SIGKILL (status 0x%x)", st);
+	rc = cg_read(cg, "memory.events", buf, sizeof(buf));
+	CHECK(rc == 0, "read memory.events: %s", errname(rc));
+	long kills = cg_value(buf, "oom_kill");
+	CHECK(kills >= 1, "memory.events shows oom_kill %ld: the victim was not OOM-killed", kills);
+	note("memory.events oom_kill %ld", kills);
+	STEP(xen_expect_unmapped(g.refs, 4, "after the OOM kill"));
+	for (int i = 0; i < 50 && rmdir(cg) != 0; i++)
+		msleep(20);
+	sc_kid_close(&k);
+	granter_release(&g);
+	return 0;
+}
+
+const struct scenario scen_process[] = {
+	{ "fork-exec-child",
+	  "a child that execs (after fork, and through posix_spawn's shared-mm vfork) "
+	  "while keeping the gntdev fd leaves the parent's mapping intact",
+	  sc_fork_exec, SC_MAPS },
+	{ "fd-passed-scm-rights",
+	  "a process that got the fd over SCM_RIGHTS mmaps maps reserved by the "
+	  "sender; either side may go first; all grants released",
+	  sc_scm_rights, SC_MAPS },
+	{ "oom-kill-in-memcg",
+	  "a process with live raw and libxengnttab mappings OOM-killed in a memory "
+	  "cgroup releases them all and dom0 carries on",
+	  sc_oom_memcg, SC_MAPS | SC_OOM_REPORT },
+	{ "fork-after-madv-dofork",
+	  "MADV_DOFORK on a mapping is refused or a later fork still gives the child "
+	  "no access to the grant, before and after the parent releases it",
+	  sc_dofork, SC_MAPS },
+	{ NULL, NULL, NULL, 0 },
+};

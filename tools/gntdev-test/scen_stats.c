@@ -1,0 +1,201 @@
+/*
+ * The device's debugfs statistics (<debugfs>/xen-gntdev/stats and maps)
+ * follow what happens: pages mapped into user PTEs and the kernel while
+ * mmapped, back to the baseline after munmap, invalidations and unmap
+ * hypercalls counted, a release that had to wait for a pinned page counted
+ * as deferred.  Debian's stock gntdev has no such files: skipped there.
+ *
+ * The counters are global: another gntdev user running at the same time
+ * (a QEMU backend on a real dom0) makes the exact checks below fail.
+ */
+#include "runner.h"
+#include "scen_common.h"
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define DEBUGFS        "/sys/kernel/debug"
+#define STATS_DIR      DEBUGFS "/xen-gntdev"
+#define DEBUGFS_MAGIC  0x64626720
+
+struct gstats {
+	long maps, user_pages, kernel_pages, invalidations, unmap_batches, deferred;
+};
+
+static const struct {
+	const char *name;
+	size_t off;
+} stat_names[] = {
+	{ "maps", offsetof(struct gstats, maps) },
+	{ "user_pages", offsetof(struct gstats, user_pages) },
+	{ "kernel_pages", offsetof(struct gstats, kernel_pages) },
+	{ "invalidations", offsetof(struct gstats, invalidations) },
+	{ "unmap_batches", offsetof(struct gstats, unmap_batches) },
+	{ "deferred_releases", offsetof(struct gstats, deferred) },
+};
+#define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
+
+static long *field(struct gstats *s, size_t i)
+{
+	return (long *)((char *)s + stat_names[i].off);
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "open %s: %s", path, errname(errno));
+	size_t got = 0;
+	ssize_t n;
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	buf[got] = '\0';
+	close(fd);
+	return 0;
+}
+
+static int read_stats(struct gstats *s, const char *when)
+{
+	char buf[2048];
+	STEP(read_file(STATS_DIR "/stats", buf, sizeof(buf)));
+	for (size_t i = 0; i < NSTATS; i++) {
+		*field(s, i) = -1;
+		size_t nl = strlen(stat_names[i].name);
+		for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+			if (!strncmp(p, stat_names[i].name, nl) && p[nl] == ' ')
+				*field(s, i) = strtol(p + nl + 1, NULL, 10);
+		CHECK(*field(s, i) >= 0, "%s: no '%s' in %s/stats: %s", when, stat_names[i].name,
+		      STATS_DIR, buf);
+	}
+	return 0;
+}
+
+static void show(const struct gstats *s, const char *when)
+{
+	ev("%s: maps %ld user_pages %ld kernel_pages %ld invalidations %ld unmap_batches %ld "
+	   "deferred_releases %ld", when, s->maps, s->user_pages, s->kernel_pages,
+	   s->invalidations, s->unmap_batches, s->deferred);
+}
+
+/* Check a counter against a value; show both snapshots on failure. */
+#define STAT_CHECK(cond, base, now, when, ...) do { \
+	if (!(cond)) { ev(__VA_ARGS__); show(base, "baseline"); show(now, when); return 1; } \
+} while (0)
+
+/* debugfs mounted (mounting it if needed) and our directory present. */
+static void need_stats(void)
+{
+	struct statfs sf;
+	if (statfs(DEBUGFS, &sf) != 0)
+		skip("%s: %s", DEBUGFS, strerror(errno));
+	if ((unsigned long)sf.f_type != DEBUGFS_MAGIC) {
+		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) != 0)
+			skip("mount -t debugfs on %s: %s", DEBUGFS, strerror(errno));
+		note("mounted debugfs on %s", DEBUGFS);
+	}
+	if (access(STATS_DIR "/stats", R_OK) != 0)
+		skip("no %s/stats (%s): this gntdev publishes no statistics", STATS_DIR,
+		     strerror(errno));
+}
+
+/* The maps file lists a map of 'count' pages with these live counts. */
+static int maps_line(uint32_t count, uint32_t user, uint32_t kernel, const char *when)
+{
+	char buf[8192];
+	STEP(read_file(STATS_DIR "/maps", buf, sizeof(buf)));
+	for (char *p = strchr(buf, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+		unsigned long long off;
+		unsigned c, u, k;
+		if (sscanf(p + 1, "%llx %u %u %u", &off, &c, &u, &k) == 4 &&
+		    c == count && u == user && k == kernel)
+			return 0;
+	}
+	ev("%s: no line 'offset %u %u %u ...' in %s/maps: %s", when, count, user, kernel,
+	   STATS_DIR, buf);
+	return 1;
+}
+
+static int sc_stats(void)
+{
+	need_stats();
+	struct gstats b, s;
+	long ps = pagesz();
+	STEP(read_stats(&b, "baseline"));
+
+	/* map + mmap: two pages mapped both ways, one map more */
+	struct sc_map m;
+	STEP(sc_setup(&m, 2, 310, "mapped"));
+	STEP(read_stats(&s, "mmapped"));
+	STAT_CHECK(s.maps == b.maps + 1 && s.user_pages == b.user_pages + 2 &&
+		   s.kernel_pages == b.kernel_pages + 2, &b, &s, "mmapped",
+		   "mmapped 2 pages: want maps +1, user_pages +2, kernel_pages +2");
+	STEP(maps_line(2, 2, 2, "mmapped"));
+
+	/* munmap: both back to baseline, invalidation and unmap counted */
+	CHECK(munmap(m.m, 2 * ps) == 0, "munmap: %s", errname(errno));
+	m.m = NULL;
+	STEP(read_stats(&s, "munmapped"));
+	STAT_CHECK(s.user_pages == b.user_pages && s.kernel_pages == b.kernel_pages, &b, &s,
+		   "munmapped", "after munmap: want user_pages and kernel_pages at baseline");
+	STAT_CHECK(s.invalidations > b.invalidations && s.unmap_batches > b.unmap_batches,
+		   &b, &s, "munmapped", "after munmap: want invalidations and unmap_batches up");
+	STAT_CHECK(s.deferred == b.deferred, &b, &s, "munmapped",
+		   "after munmap of unpinned pages: want deferred_releases unchanged");
+	STEP(maps_line(2, 0, 0, "munmapped, not yet UNMAPped"));
+	STEP(sc_teardown(&m));
+	STEP(read_stats(&s, "UNMAPped"));
+	STAT_CHECK(s.maps == b.maps, &b, &s, "UNMAPped", "after UNMAP: want maps at baseline");
+
+	/* a page pinned by a pipe: its release is deferred, then happens */
+	struct gstats p0;
+	int p[2];
+	STEP(read_stats(&p0, "before the pinned case"));
+	STEP(sc_setup(&m, 1, 311, "mapped for the pinned case"));
+	CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", errname(errno));
+	struct iovec iov = { .iov_base = m.m, .iov_len = ps };
+	CHECK(vmsplice(p[1], &iov, 1, 0) == ps, "vmsplice: %s", errname(errno));
+	CHECK(munmap(m.m, ps) == 0, "munmap: %s", errname(errno));
+	m.m = NULL;
+	STEP(read_stats(&s, "munmapped, page in a pipe"));
+	STAT_CHECK(s.deferred > p0.deferred, &p0, &s, "munmapped, page in a pipe",
+		   "munmap of a pinned page: want deferred_releases up");
+	STAT_CHECK(s.user_pages == p0.user_pages && s.kernel_pages == p0.kernel_pages + 1,
+		   &p0, &s, "munmapped, page in a pipe",
+		   "munmap of a pinned page: want user_pages at baseline, kernel_pages +1");
+	char *buf = malloc(ps);
+	CHECK(buf && read(p[0], buf, ps) == ps, "draining the pipe: %s", errname(errno));
+	free(buf);
+	long t0 = mono_ms();
+	for (;;) {
+		STEP(read_stats(&s, "pipe drained"));
+		if (s.kernel_pages == p0.kernel_pages || mono_ms() - t0 > 3000)
+			break;
+		msleep(50);
+	}
+	STAT_CHECK(s.kernel_pages == p0.kernel_pages, &p0, &s, "pipe drained",
+		   "pipe drained: kernel_pages not back at baseline after %ld ms", mono_ms() - t0);
+	note("kernel_pages back at baseline %ld ms after the pipe was drained", mono_ms() - t0);
+	STEP(xen_expect_unmapped(m.g.refs, 1, "pipe drained"));
+	close(p[0]);
+	close(p[1]);
+	STEP(sc_teardown(&m));
+	STEP(read_stats(&s, "end"));
+	STAT_CHECK(s.maps == b.maps && s.user_pages == b.user_pages &&
+		   s.kernel_pages == b.kernel_pages, &b, &s, "end",
+		   "at the end: want maps, user_pages, kernel_pages at baseline");
+	return 0;
+}
+
+const struct scenario scen_stats[] = {
+	{ "debugfs-stats",
+	  "xen-gntdev/stats and maps follow map, mmap, munmap (invalidations, unmap "
+	  "batches, user/kernel pages back to baseline) and count a pinned page's "
+	  "release as deferred until the pipe lets go",
+	  sc_stats, SC_MAPS },
+	{ NULL, NULL, NULL, 0 },
+};

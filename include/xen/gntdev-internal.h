@@ -92,7 +92,7 @@ struct gntdev_unmap_notify {
  * struct gntdev_map_stats - what happened to one map
  * @invalidations: notifier calls that reached the map's pages.
  * @unmap_batches: unmap hypercalls made for the map.
- * @deferred: kernel mappings whose release had to wait for a page pin.
+ * @deferred: pinned pages found when the release work was queued.
  */
 struct gntdev_map_stats {
 	unsigned long invalidations;
@@ -166,7 +166,7 @@ struct gntdev_map {
  * @invalidations: notifier calls that reached a map's pages.
  * @nonblockable: of those, calls that were not allowed to sleep.
  * @unmap_batches: unmap hypercalls.
- * @deferred: kernel mappings whose release had to wait for a page pin.
+ * @deferred: pinned pages found when a map's release work was queued.
  */
 struct gntdev_stats {
 	atomic_long_t maps;

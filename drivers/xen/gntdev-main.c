@@ -3,7 +3,8 @@
  * /dev/xen/gntdev: lets a privileged process map pages that other domains
  * granted to it, and takes every grant out again as soon as its pages leave
  * the process's address space.  One mmu_interval_notifier per grant map does
- * the latter; see gntdev-internal.h for the rules and gntdev-pv.c for how.
+ * the latter; gntdev-internal.h states the rules, gntdev-pv.c watches the
+ * address space and gntdev-unmap.c takes the grants out.
  */
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt

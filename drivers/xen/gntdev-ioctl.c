@@ -16,7 +16,7 @@
 
 #include "xen/gntdev-internal.h"
 
-unsigned int gntdev_limit = 64 * 1024;
+static unsigned int gntdev_limit = 64 * 1024;
 module_param_named(limit, gntdev_limit, uint, 0644);
 MODULE_PARM_DESC(limit,
 		 "Maximum number of grants in one MAP_GRANT_REF request");
@@ -99,16 +99,6 @@ static long gntdev_ioctl_get_offset_for_vaddr(struct ioctl_gntdev_get_offset_for
 	return 0;
 }
 
-static long gntdev_ioctl_set_max_grants(struct gntdev_file *file,
-					struct ioctl_gntdev_set_max_grants __user *u)
-{
-	struct ioctl_gntdev_set_max_grants op;
-
-	if (copy_from_user(&op, u, sizeof(op)))
-		return -EFAULT;
-	return gntdev_file_set_max_grants(file, op.count);
-}
-
 static long gntdev_ioctl_set_unmap_notify(struct gntdev_file *file,
 					  struct ioctl_gntdev_unmap_notify __user *u)
 {
@@ -174,7 +164,13 @@ long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR:
 		return gntdev_ioctl_get_offset_for_vaddr(ptr);
 	case IOCTL_GNTDEV_SET_MAX_GRANTS:
-		return gntdev_ioctl_set_max_grants(file, ptr);
+		/*
+		 * Linux has long answered ENOTTY here, and libxengnttab takes
+		 * that as success.  QEMU relies on it: it caps a handle at its
+		 * ring size, then maps request pages through the same handle
+		 * when grant copy is unavailable.  So there is no cap.
+		 */
+		return -ENOTTY;
 	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
 		return gntdev_ioctl_set_unmap_notify(file, ptr);
 	case IOCTL_GNTDEV_GRANT_COPY:

@@ -48,11 +48,22 @@ static int gntdev_file_mmap(struct file *filp, struct vm_area_struct *vma)
 	return gntdev_mmap(filp->private_data, vma);
 }
 
+static unsigned long gntdev_file_get_unmapped_area(struct file *filp,
+						   unsigned long addr,
+						   unsigned long len,
+						   unsigned long pgoff,
+						   unsigned long flags)
+{
+	return gntdev_get_unmapped_area(filp->private_data, filp, addr, len,
+					pgoff, flags);
+}
+
 static const struct file_operations gntdev_fops = {
 	.owner = THIS_MODULE,
 	.open = gntdev_open,
 	.release = gntdev_release,
 	.mmap = gntdev_file_mmap,
+	.get_unmapped_area = gntdev_file_get_unmapped_area,
 	.unlocked_ioctl = gntdev_ioctl,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = gntdev_compat_ioctl,

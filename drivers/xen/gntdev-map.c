@@ -174,8 +174,7 @@ static struct gntdev_map *gntdev_map_of(struct gntdev_range *range)
  * @file: the file.
  * @map: a map not yet in any file; the file takes a reference of its own.
  *
- * Return: 0, or -ENOMEM when the file would exceed its SET_MAX_GRANTS cap
- * or has no run of offsets long enough.
+ * Return: 0, or -ENOMEM when the file has no run of offsets long enough.
  */
 int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map)
 {
@@ -183,9 +182,7 @@ int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map)
 
 	map->offsets.count = map->count;
 	mutex_lock(&file->lock);
-	if (file->grants + map->count <= file->max_grants &&
-	    !gntdev_offsets_alloc(&file->maps, &map->offsets)) {
-		file->grants += map->count;
+	if (!gntdev_offsets_alloc(&file->maps, &map->offsets)) {
 		gntdev_map_get(map);
 		err = 0;
 	}
@@ -200,7 +197,6 @@ static void gntdev_file_unlink(struct gntdev_file *file, struct gntdev_map *map)
 
 	gntdev_offsets_free(&file->maps, &map->offsets);
 	RB_CLEAR_NODE(&map->offsets.node);
-	file->grants -= map->count;
 }
 
 /**
@@ -312,24 +308,6 @@ struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
 }
 
 /**
- * gntdev_file_set_max_grants() - cap the grants a file may hold
- * @file: the file.
- * @count: the cap; maps already held are kept even above it.
- *
- * Return: 0, or -E2BIG if @count exceeds the module's limit.
- */
-int gntdev_file_set_max_grants(struct gntdev_file *file, unsigned int count)
-{
-	if (count > READ_ONCE(gntdev_limit))
-		return -E2BIG;
-
-	mutex_lock(&file->lock);
-	file->max_grants = count;
-	mutex_unlock(&file->lock);
-	return 0;
-}
-
-/**
  * gntdev_file_unmark_mmapped() - let a map be mmapped again
  * @file: the file.
  * @map: a map whose mmap() failed before anything was set up.
@@ -350,7 +328,6 @@ void gntdev_file_init(struct gntdev_file *file)
 {
 	mutex_init(&file->lock);
 	gntdev_offsets_init(&file->maps, GNTDEV_MAX_INDEX);
-	file->max_grants = UINT_MAX;
 }
 
 /**

@@ -13,6 +13,8 @@
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <xen/grant_table.h>
 
@@ -172,6 +174,61 @@ free_ops:
 }
 
 /* ------------------------------------------------------------------ */
+/* mmap() */
+
+/* Does [@addr, @addr + @len) hold a VMA of the map at page offset @index? */
+static bool gntdev_mmap_covers_own(struct gntdev_file *file, unsigned long addr,
+				   unsigned long len, unsigned long index)
+{
+	VMA_ITERATOR(vmi, current->mm, addr);
+	struct vm_area_struct *vma;
+	struct gntdev_map *map;
+	bool found = false;
+
+	lockdep_assert_held(&current->mm->mmap_lock);
+
+	map = gntdev_file_get_map_at(file, index);
+	if (!map)
+		return false;
+	for_each_vma_range(vmi, vma, addr + len) {
+		if (gntdev_vma_map(vma) == map) {
+			found = true;
+			break;
+		}
+	}
+	gntdev_map_put(map);
+	return found;
+}
+
+/**
+ * gntdev_get_unmapped_area() - place an mmap() of @file, or refuse it early
+ * @file: the device file.
+ * @filp: its struct file.
+ * @addr: the address asked for.
+ * @len: the length of the mapping.
+ * @pgoff: its first page offset in @file.
+ * @flags: the MAP_* flags.
+ *
+ * A MAP_FIXED mmap() takes out whatever lies under it before ->mmap() gets
+ * to refuse anything.  When that is a mapping of the very map being mmapped
+ * again, the first mapping would lose its grants and the second would still
+ * fail, so the request is refused here, while the first is intact.
+ * mremap() also comes here with MAP_FIXED, but only after it has emptied
+ * its destination, so a move never meets its own VMA.
+ *
+ * Return: the address for the mapping, or a negative errno: -EINVAL for a
+ * MAP_FIXED mmap() over a mapping of the same map.
+ */
+unsigned long gntdev_get_unmapped_area(struct gntdev_file *file,
+				       struct file *filp, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags)
+{
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED &&
+	    gntdev_mmap_covers_own(file, addr, len, pgoff))
+		return -EINVAL;
+	return mm_get_unmapped_area(current->mm, filp, addr, len, pgoff, flags);
+}
 
 /**
  * gntdev_mmap() - map a whole map of @file at @vma

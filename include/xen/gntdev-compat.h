@@ -22,4 +22,17 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+/* Before 6.10 each mm carried its own way of placing a new mapping. */
+static inline unsigned long mm_get_unmapped_area(struct mm_struct *mm,
+						 struct file *filp,
+						 unsigned long addr,
+						 unsigned long len,
+						 unsigned long pgoff,
+						 unsigned long flags)
+{
+	return mm->get_unmapped_area(filp, addr, len, pgoff, flags);
+}
+#endif
+
 #endif /* _XEN_GNTDEV_COMPAT_H */

@@ -62,17 +62,13 @@
 
 /**
  * struct gntdev_file - state of one open file of the device
- * @lock: protects @maps, @grants and @max_grants; taken under mmap_lock
- *	by mmap(), so never held across a user copy, a hypercall or a map put.
+ * @lock: protects @maps; taken under mmap_lock by mmap(), so never held
+ *	across a user copy, a hypercall or a map put.
  * @maps: the offsets of the file's maps; each map in it holds a reference.
- * @grants: grants of the maps in @maps.
- * @max_grants: cap on @grants set by SET_MAX_GRANTS (none by default).
  */
 struct gntdev_file {
 	struct mutex lock;		/* see @lock above */
 	struct gntdev_offsets maps;
-	unsigned long grants;
-	unsigned int max_grants;
 };
 
 /**
@@ -214,14 +210,12 @@ struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
 					  unsigned long offset);
 void gntdev_file_unmark_mmapped(struct gntdev_file *file,
 				struct gntdev_map *map);
-int gntdev_file_set_max_grants(struct gntdev_file *file, unsigned int count);
 int gntdev_map_set_notify(struct gntdev_map *map,
 			  struct gntdev_unmap_notify *notify);
 void gntdev_file_init(struct gntdev_file *file);
 void gntdev_file_drop_maps(struct gntdev_file *file);
 
 /* gntdev-ioctl.c: the ioctls */
-extern unsigned int gntdev_limit;
 long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
 long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
 			 unsigned long arg);
@@ -237,6 +231,10 @@ void gntdev_stats_init(void);
 void gntdev_stats_exit(void);
 
 /* gntdev-mmap.c: mmap() and the VMA */
+unsigned long gntdev_get_unmapped_area(struct gntdev_file *file,
+				       struct file *filp, unsigned long addr,
+				       unsigned long len, unsigned long pgoff,
+				       unsigned long flags);
 int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma);
 struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma);
 

@@ -91,6 +91,12 @@ int gd_set_unmap_notify(int fd, uint64_t index, uint32_t action, uint32_t port)
 	return gd_ioctl(fd, IOCTL_GNTDEV_SET_UNMAP_NOTIFY, &op);
 }
 
+int gd_set_max_grants(int fd, uint32_t count)
+{
+	struct ioctl_gntdev_set_max_grants op = { .count = count };
+	return gd_ioctl(fd, IOCTL_GNTDEV_SET_MAX_GRANTS, &op);
+}
+
 void *gd_mmap(int fd, uint64_t index, uint32_t count, int prot)
 {
 	void *p = mmap(NULL, (size_t)count * page_size(), prot, MAP_SHARED, fd, (off_t)index);

@@ -17,6 +17,7 @@ int gd_map_doms(int fd, const uint32_t *doms, const uint32_t *refs, uint32_t cou
 int gd_unmap(int fd, uint64_t index, uint32_t count);
 int gd_offset_for_vaddr(int fd, const void *vaddr, uint64_t *offset, uint32_t *count);
 int gd_set_unmap_notify(int fd, uint64_t index, uint32_t action, uint32_t port);
+int gd_set_max_grants(int fd, uint32_t count);
 
 /* mmap count pages of the map at 'index'; returns NULL with errno set. */
 void *gd_mmap(int fd, uint64_t index, uint32_t count, int prot);

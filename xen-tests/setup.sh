@@ -18,6 +18,11 @@
 #   <KVER>/root/         the unpacked linux-image package
 #   <KVER>/pkg           "package version" of the kernel
 #   <KVER>/.ready        written last: everything above is complete
+#   userland/            Debian's Xen userland and QEMU's Xen device model,
+#                        unpacked for the clients lane (xenstored, xl, qemu)
+#   headers-6.12         -> headers-<V>: Debian's 6.12 kernel headers, unpacked
+#                        (with their kbuild) only to prove the module still
+#                        builds there; the style lane builds against them
 #
 # Idempotent: a second run only asks dpkg-query and looks at the cache, and
 # needs neither root nor network when nothing is missing.
@@ -150,6 +155,69 @@ prepare_kernel() {
     touch "$dir/.ready"
 }
 
+# The newest 6.12 headers Debian has, as linux-headers-6.12-amd64 names them
+# (empty if apt knows none).
+headers612_name() {
+    apt-cache depends linux-headers-6.12-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-headers-6\.12[^ ]*-amd64\)$/\1/p' | head -n1 || true
+}
+
+headers612_ready() {
+    local name=${1:-$(headers612_name)}
+    [ -e "$CACHE/headers-6.12/.ready" ] || return 1
+    [ -z "$name" ] || [ "$(readlink "$CACHE/headers-6.12")" = "$name" ]
+}
+
+# The 6.12 headers unpacked beside the cache, never installed: installing
+# them would pull in a 6.12 kernel image.  Their Makefile names the common
+# part by its installed path, so it is pointed at the unpacked one.
+prepare_headers612() {
+    local name ver dir pkg deb
+    name=$(headers612_name)
+    [ -n "$name" ] || { log "apt knows no linux-headers-6.12-amd64"; return 1; }
+    headers612_ready "$name" && return 0
+    ver=${name#linux-headers-}
+    ver=${ver%-amd64}
+    dir=$CACHE/$name
+    log "fetching $name"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for pkg in "$name" "linux-headers-$ver-common" "linux-kbuild-$ver"; do
+        deb=$(fetch_deb "$pkg") || return 1
+        dpkg-deb -x "$deb" "$dir/root" || die "cannot unpack $deb"
+    done
+    sed -i "s#/usr/src/#$dir/root/usr/src/#" "$dir/root/usr/src/$name/Makefile"
+    ln -sfn "root/usr/src/$name" "$dir/build"
+    touch "$dir/.ready"
+    ln -sfn "$name" "$CACHE/headers-6.12"
+}
+
+# Xen's own userland for the clients lane, unpacked (never installed: it
+# would start Xen daemons on this machine).  Its shared libraries that are
+# not here come from the host, where qemu-system-x86 and libxen-dev pulled
+# them in; the initramfs builder copies what ldd names.
+USERLAND_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils qemu-system-xen
+               libxenmisc4.17 libxenstore4 libxengnttab1 libxenevtchn1
+               libxentoolcore1 libxentoollog1 libxencall1 libxenforeignmemory1
+               libxendevicemodel1 libxenhypfs1 libyajl2)
+
+userland_ready() { [ -e "$CACHE/userland/.ready" ]; }
+
+prepare_userland() {
+    local pkg deb tmp
+    userland_ready && return 0
+    log "fetching Xen userland: ${USERLAND_PKGS[*]}"
+    tmp=$(mktemp -d "$CACHE/.userland.XXXXXX")
+    for pkg in "${USERLAND_PKGS[@]}"; do
+        deb=$(fetch_deb "$pkg") || { rm -rf "$tmp"; return 1; }
+        dpkg-deb -x "$deb" "$tmp/root" || die "cannot unpack $deb"
+        dpkg-deb -f "$deb" Package Version | awk '{printf "%s ", $2} END {print ""}' >> "$tmp/pkgs"
+    done
+    touch "$tmp/.ready"
+    rm -rf "$CACHE/userland"
+    mv "$tmp" "$CACHE/userland"
+}
+
 # Everything for one KVER; returns non-zero on an apt failure so that main
 # can refresh stale lists (which point at files the mirror dropped) and retry.
 # (Called as `if ! provision`, where set -e is off: hence the explicit checks.)
@@ -160,6 +228,8 @@ provision() {
     mkdir -p "$CACHE"
     prepare_xen || return 1
     prepare_kernel "$kver" || return 1
+    prepare_headers612 || return 1
+    prepare_userland || return 1
     echo "$kver" > "$CACHE/kver"
     log "ready (KVER=$kver, cache $CACHE)"
 }
@@ -168,7 +238,8 @@ up_to_date() {
     local kver
     kver=$(resolve_kver 2>/dev/null || true)
     # shellcheck disable=SC2046
-    [ -n "$kver" ] && [ -z "$(missing_pkgs $(deps_for "$kver"))" ] && cache_ready "$kver" || return 1
+    [ -n "$kver" ] && [ -z "$(missing_pkgs $(deps_for "$kver"))" ] && cache_ready "$kver" &&
+        headers612_ready && userland_ready || return 1
     log "up to date (KVER=$kver, cache $CACHE)"
 }
 

@@ -4,7 +4,8 @@
 #   checkpatch --strict    on every source and header of the module (no
 #                          errors; each warning is listed and explained in
 #                          ALLOWED below, nothing else passes)
-#   W=1 build              no compiler warnings against Debian's headers
+#   W=1 build              no compiler warnings against Debian's 6.1 headers
+#                          and against its 6.12 ones (unpacked by set-up)
 #
 # checkpatch.pl comes from Debian's linux-source-6.1 tarball (set-up
 # installs it), unpacked into xen-tests/out/style/.
@@ -49,14 +50,27 @@ for f in $(git ls-files 'drivers/xen/*.c' 'include/xen/*.h'); do
     result "checkpatch --strict $f" "$([ -z "$problems" ] && echo 1 || echo 0)" "$problems"
 done
 
-# A scratch copy, so the checkout's own build is left alone.
-rm -rf "$out/w1" && mkdir -p "$out/w1/drivers/xen"
-cp drivers/xen/Kbuild drivers/xen/*.c "$out/w1/drivers/xen/"
-cp -r include "$out/w1/"
-build=$(make -C "/usr/src/linux-headers-$KVER" M="$out/w1/drivers/xen" W=1 modules 2>&1) || true
-warnings=$(grep -E 'warning:|error:' <<<"$build" || true)
-[ -f "$out/w1/drivers/xen/xen-gntdev.ko" ] || warnings=${warnings:-"no module built:"$'\n'"$build"}
-result "W=1 build against linux-headers-$KVER" "$([ -z "$warnings" ] && echo 1 || echo 0)" "$warnings"
+# w1_build NAME HEADERS: a W=1 build of a scratch copy (the checkout's own
+# build is left alone) against the kernel headers in HEADERS.
+w1_build() {
+    local dir=$out/w1-$1 build warnings
+    rm -rf "$dir" && mkdir -p "$dir/drivers/xen"
+    cp drivers/xen/Kbuild drivers/xen/*.c "$dir/drivers/xen/"
+    cp -r include "$dir/"
+    build=$(make -C "$2" M="$dir/drivers/xen" W=1 modules 2>&1) || true
+    warnings=$(grep -E 'warning:|error:' <<<"$build" || true)
+    [ -f "$dir/drivers/xen/xen-gntdev.ko" ] || warnings=${warnings:-"no module built:"$'\n'"$build"}
+    result "W=1 build against $1" "$([ -z "$warnings" ] && echo 1 || echo 0)" "$warnings"
+}
+
+w1_build "linux-headers-$KVER" "/usr/src/linux-headers-$KVER"
+# Debian's 6.12 headers, unpacked by set-up (see setup.sh).
+headers612=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}/headers-6.12
+if [ -e "$headers612/.ready" ]; then
+    w1_build "$(readlink "$headers612")" "$headers612/build"
+else
+    result "W=1 build against linux-headers-6.12" 0 "no $headers612: run \`sudo make setup\`"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

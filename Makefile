@@ -33,6 +33,7 @@ module:
 
 tools:
 	$(MAKE) -C tools/gntdev-test
+	$(MAKE) -C xen-tests/clients
 
 # The harness alone, for when module and tools are already built.
 harness:
@@ -72,4 +73,5 @@ clean:
 	-$(MAKE) -C tools/gntdev-test clean
 	-$(MAKE) -C tools/unit-tests clean
 	-$(MAKE) -C tools/gntdev-bench clean
+	-$(MAKE) -C xen-tests/clients clean
 	rm -rf xen-tests/out

@@ -102,6 +102,14 @@ if [ ! -x /bin/gntdev-test ]; then
     fail "no /bin/gntdev-test in the initramfs"
     finish 94
 fi
+if [ "${CLIENTS:-0}" = 1 ]; then
+    # Real clients instead of the toolkit; they end by unloading the module.
+    mark "toolkit-start pattern=<clients>"
+    /clients/clients.sh
+    rc=$?
+    mark "toolkit-exit rc=$rc"
+    finish $rc
+fi
 mark "toolkit-start pattern=${PATTERN:-<all>}"
 # An empty PATTERN must vanish rather than become an empty argument.
 /bin/gntdev-test run ${PATTERN:+"$PATTERN"}

@@ -18,6 +18,8 @@
 #                 gntdev-bench's side-by-side run (make bench)
 #   LOAD_CYCLES   unload/reload the module this often after the run (default
 #                 100; 0 skips it, and with it the kmemleak check)
+#   CLIENTS       1: run real clients (xen-tests/clients/clients.sh: xenstored,
+#                 libxenvchan, QEMU's qdisk for a domU) instead of the toolkit
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -97,8 +99,13 @@ if command -v readelf >/dev/null && readelf -l "$GNTDEV_TEST" 2>/dev/null | grep
 fi
 install -m 755 "$GNTDEV_TEST" bin/gntdev-test
 
+if [ "${CLIENTS:-0}" = 1 ]; then
+    CACHE=$CACHE "$here/clients/payload.sh" "$stage"
+fi
+
 {
     echo "GNTDEV=$(sq "$GNTDEV")"
+    echo "CLIENTS=$(sq "${CLIENTS:-0}")"
     echo "PATTERN=$(sq "${PATTERN:-}")"
     echo "GNTDEV_PARAMS=$(sq "${GNTDEV_PARAMS:-}")"
     echo "DMESG_TAIL=$(sq "${DMESG_TAIL:-40}")"

@@ -20,6 +20,8 @@
 #   DOM0_MODULES        its module tree (default: Debian's); see debug-lane.sh
 #   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS  see mkinitramfs.sh
 #   ICOUNT=N            add `-icount shift=N` (deterministic, single-threaded TCG; slower)
+#   CLIENTS=1           real clients instead of the toolkit (see mkinitramfs.sh;
+#                       with LOAD_CYCLES=0: the clients end by unloading the module)
 #   CONSOLE=0           do not copy the console to the terminal (still logged)
 #   SETUP=0             skip setup.sh (cache and packages known to be ready)
 #   XEN_ARGS, DOM0_ARGS extra Xen / dom0 kernel command-line words

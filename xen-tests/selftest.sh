@@ -66,6 +66,8 @@ skeleton | sed 's/^ok 2 - beta/not ok 2 - beta/; s/^2 passed, 0 failed/1 passed,
 skeleton "[    3.000000] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x10" | check "dom0 WARNING" 1 harness/kernel-log-clean
 skeleton "[    3.000000] BUG: Bad page map in process t  pte:0 pmd:0" | check "bad page map" 1 harness/kernel-log-clean
 skeleton "[    3.000000] general protection fault, probably for non-canonical address" | check "GPF" 1 harness/kernel-log-clean
+skeleton "[    3.000000] traps: exe[42] general protection fault ip:4a4d02 sp:7ffd error:0 in busybox[401000+a0000]" |
+    check "user process GP fault is not a kernel problem" 0 ""
 skeleton "[    3.000000] Oops: 0000 [#1] PREEMPT SMP NOPTI" | check "Oops" 1 harness/kernel-log-clean
 skeleton "[    3.000000] WARNING: possible circular locking dependency detected" | check "lockdep" 1 harness/kernel-log-clean
 skeleton "[    3.000000] Kernel panic - not syncing: selftest" | check "dom0 panic" 1 harness/kernel-log-clean

@@ -6,7 +6,10 @@
 #   style             checkpatch --strict and a W=1 build of the module
 #   unit              the module's pure bookkeeping, in userspace
 #   pv                the toolkit on our module, Debian's dom0 kernel
-#   debug             the same on a lockdep/DEBUG_VM/KFENCE dom0 kernel
+#   clients           real clients on our module: xenstored, libxenvchan,
+#                     QEMU's qdisk backend for a PV domU (clients/clients.sh)
+#   debug             the pv lane on a lockdep/DEBUG_VM/KFENCE dom0 kernel
+#   debug-clients     the clients lane on that kernel
 #
 # Set-up, the module and the toolkit must be built (make test does that).
 # LANES="pv debug" runs a subset.  Outputs: xen-tests/out/<lane>/ and
@@ -16,7 +19,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 out=$here/out
-LANES=${LANES:-harness-selftest style unit pv debug}
+LANES=${LANES:-harness-selftest style unit pv clients debug debug-clients}
 mkdir -p "$out"
 
 lane_cmd() {
@@ -25,7 +28,9 @@ lane_cmd() {
     style)            "$here/style.sh" ;;
     unit)             make -C "$repo/tools/unit-tests" check ;;
     pv)               OUT=$out/pv SETUP=0 "$here/run.sh" ;;
+    clients)          OUT=$out/clients CLIENTS=1 LOAD_CYCLES=0 SETUP=0 "$here/run.sh" ;;
     debug)            OUT=$out/debug "$here/debug-lane.sh" ;;
+    debug-clients)    OUT=$out/debug-clients CLIENTS=1 LOAD_CYCLES=0 "$here/debug-lane.sh" ;;
     *)                echo "suite: no lane '$1'" >&2; return 2 ;;
     esac
 }

@@ -96,7 +96,7 @@ $(grep -v '^$' /var/log/xen/qemu-dm-$name.log 2>/dev/null | tail -n 3)"
     got=$(dd if=/tmp/disk.img bs=64k skip=16 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
     [ "$got" = "$PATTERN_MD5" ] || echo "backing file holds $got, want $PATTERN_MD5"
     head -c 13 /tmp/disk.img | grep -q domU-was-here || echo "sector 0 not stamped"
-    pgrep -f qemu-system > /dev/null && echo "QEMU still running after the domain went"
+    ps | grep -v grep | grep -q qemu-system && echo "QEMU still running after the domain went"
     left=$(active_entries)
     [ "$left" = 0 ] || echo "Xen: $left grant(s) still mapped after the domain went"
 }
@@ -124,10 +124,13 @@ for mode in copy map; do
 done
 
 # --- the daemons go, and with them the last users of the module -----------
-kill "$(cat /run/xenconsoled.pid)" "$(cat /run/xenstored.pid)"
+daemons="$(cat /run/xenconsoled.pid) $(cat /run/xenstored.pid)"
+# shellcheck disable=SC2086
+kill $daemons
+# Their files close as they exit; the module is busy until then.
 i=0
-while pgrep -f 'xenstored|xenconsoled' > /dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-if rmmod xen_gntdev 2>/tmp/rmmod.err; then
+until rmmod xen_gntdev 2>/tmp/rmmod.err || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+if ! lsmod | grep -q '^xen_gntdev '; then
     ok daemons-stop-unload
 else
     not_ok daemons-stop-unload "rmmod xen_gntdev: $(cat /tmp/rmmod.err)" "$(lsmod)"

@@ -39,23 +39,6 @@ mods=${DOM0_MODULES:-$CACHE/$KVER/modules}/kernel/drivers/xen
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "no busybox: run \`sudo make setup\`"
 
-# install_ko SRC DST: copy a module, decompressing .ko.xz/.ko.zst/.ko.gz
-# (newer Debian kernels ship compressed modules; busybox insmod wants plain).
-install_ko() {
-    local src=$1 dst=$2 f
-    for f in "$src" "$src.xz" "$src.zst" "$src.gz"; do
-        [ -e "$f" ] || continue
-        case $f in
-            *.xz)  xz -dc "$f" > "$dst" ;;
-            *.zst) zstd -dcq "$f" > "$dst" ;;
-            *.gz)  gzip -dc "$f" > "$dst" ;;
-            *)     cp "$f" "$dst" ;;
-        esac
-        return 0
-    done
-    die "module not found: $src"
-}
-
 # sq VALUE: VALUE as a single-quoted shell word (for /etc/harness.conf).
 sq() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
 
@@ -79,18 +62,18 @@ done
 
 install -m 755 "$here/init.sh" init
 
-install_ko "$mods/xen-privcmd.ko"   lib/modules/xen-privcmd.ko
-install_ko "$mods/xenfs/xenfs.ko"   lib/modules/xenfs.ko
-install_ko "$mods/xen-evtchn.ko"    lib/modules/xen-evtchn.ko
-install_ko "$mods/xen-gntalloc.ko"  lib/modules/xen-gntalloc.ko
+"$here/install-ko.sh" "$mods/xen-privcmd.ko"   lib/modules/xen-privcmd.ko
+"$here/install-ko.sh" "$mods/xenfs/xenfs.ko"   lib/modules/xenfs.ko
+"$here/install-ko.sh" "$mods/xen-evtchn.ko"    lib/modules/xen-evtchn.ko
+"$here/install-ko.sh" "$mods/xen-gntalloc.ko"  lib/modules/xen-gntalloc.ko
 case $GNTDEV in
     ours)  [ -e "$GNTDEV_KO" ] || die "no $GNTDEV_KO: run \`make module\` (or GNTDEV=stock)"
-           install_ko "$GNTDEV_KO"            lib/modules/xen-gntdev.ko ;;
-    stock) install_ko "$mods/xen-gntdev.ko"   lib/modules/xen-gntdev.ko ;;
+           "$here/install-ko.sh" "$GNTDEV_KO"            lib/modules/xen-gntdev.ko ;;
+    stock) "$here/install-ko.sh" "$mods/xen-gntdev.ko"   lib/modules/xen-gntdev.ko ;;
     *)     die "GNTDEV must be ours or stock, not '$GNTDEV'" ;;
 esac
 
-[ "${BENCH_STOCK:-0}" != 1 ] || install_ko "$mods/xen-gntdev.ko" lib/modules/xen-gntdev-stock.ko
+[ "${BENCH_STOCK:-0}" != 1 ] || "$here/install-ko.sh" "$mods/xen-gntdev.ko" lib/modules/xen-gntdev-stock.ko
 
 [ -e "$GNTDEV_TEST" ] || die "no $GNTDEV_TEST: run \`make tools\`"
 # dom0 has no libc: a dynamically linked toolkit would fail as "not found".

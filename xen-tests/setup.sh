@@ -19,7 +19,8 @@
 #   <KVER>/pkg           "package version" of the kernel
 #   <KVER>/.ready        written last: everything above is complete
 #   userland/            Debian's Xen userland and QEMU's Xen device model,
-#                        unpacked for the clients lane (xenstored, xl, qemu)
+#                        unpacked for the clients lane (xenstored, xl, qemu);
+#                        userland/pkgs lists their versions
 #   headers-6.12         -> headers-<V>: Debian's 6.12 kernel headers, unpacked
 #                        (with their kbuild) only to prove the module still
 #                        builds there; the style lane builds against them
@@ -109,6 +110,23 @@ install_deps() {
     fi
 }
 
+# deb_version DEB: "package version", the line the cache keeps per package.
+deb_version() {
+    dpkg-deb -f "$1" Package Version | awk '{printf "%s ", $2} END {print ""}'
+}
+
+# unpack_debs DIR PKG...: download each PKG, unpack it into DIR/root and
+# note its version in DIR/pkgs.
+unpack_debs() {
+    local dir=$1 pkg deb
+    shift
+    for pkg; do
+        deb=$(fetch_deb "$pkg") || return 1
+        dpkg-deb -x "$deb" "$dir/root" || die "cannot unpack $deb"
+        deb_version "$deb" >> "$dir/pkgs"
+    done
+}
+
 # fetch_deb PKG: download PKG's .deb into $CACHE/debs, print its path.
 fetch_deb() {
     local pkg=$1 deb
@@ -135,7 +153,7 @@ prepare_xen() {
     [ -n "$gz" ] || die "$deb has no boot/xen-*.gz"
     gzip -dc "$gz" > "$CACHE/xen.tmp" || die "cannot gunzip $gz"
     mv -f "$CACHE/xen.tmp" "$CACHE/xen"
-    dpkg-deb -f "$deb" Package Version | awk '{printf "%s ", $2} END {print ""}' > "$CACHE/xen.pkg"
+    deb_version "$deb" > "$CACHE/xen.pkg"
     echo "$XEN_PKG" > "$CACHE/xen.pkg.name"
     rm -rf "$tmp"
 }
@@ -152,7 +170,7 @@ prepare_kernel() {
     ln -sfn "root/lib/modules/$kver" "$dir/modules"
     log "extracting vmlinux"
     "$here/bzimage-to-elf.sh" "$dir/root/boot/vmlinuz-$kver" "$dir/vmlinux" || die "cannot extract vmlinux"
-    dpkg-deb -f "$deb" Package Version | awk '{printf "%s ", $2} END {print ""}' > "$dir/pkg"
+    deb_version "$deb" > "$dir/pkg"
     touch "$dir/.ready"
 }
 
@@ -173,7 +191,7 @@ headers612_ready() {
 # them would pull in a 6.12 kernel image.  Their Makefile names the common
 # part by its installed path, so it is pointed at the unpacked one.
 prepare_headers612() {
-    local name ver dir pkg deb
+    local name ver dir
     name=$(headers612_name)
     [ -n "$name" ] || { log "apt knows no linux-headers-6.12-amd64"; return 1; }
     headers612_ready "$name" && return 0
@@ -183,10 +201,7 @@ prepare_headers612() {
     log "fetching $name"
     rm -rf "$dir"
     mkdir -p "$dir"
-    for pkg in "$name" "linux-headers-$ver-common" "linux-kbuild-$ver"; do
-        deb=$(fetch_deb "$pkg") || return 1
-        dpkg-deb -x "$deb" "$dir/root" || die "cannot unpack $deb"
-    done
+    unpack_debs "$dir" "$name" "linux-headers-$ver-common" "linux-kbuild-$ver" || return 1
     sed -i "s#/usr/src/#$dir/root/usr/src/#" "$dir/root/usr/src/$name/Makefile"
     ln -sfn "root/usr/src/$name" "$dir/build"
     touch "$dir/.ready"
@@ -205,15 +220,11 @@ USERLAND_PKGS=(xen-utils-4.17 xen-utils-common xenstore-utils qemu-system-xen
 userland_ready() { [ -e "$CACHE/userland/.ready" ]; }
 
 prepare_userland() {
-    local pkg deb tmp
+    local tmp
     userland_ready && return 0
     log "fetching Xen userland: ${USERLAND_PKGS[*]}"
     tmp=$(mktemp -d "$CACHE/.userland.XXXXXX")
-    for pkg in "${USERLAND_PKGS[@]}"; do
-        deb=$(fetch_deb "$pkg") || { rm -rf "$tmp"; return 1; }
-        dpkg-deb -x "$deb" "$tmp/root" || die "cannot unpack $deb"
-        dpkg-deb -f "$deb" Package Version | awk '{printf "%s ", $2} END {print ""}' >> "$tmp/pkgs"
-    done
+    unpack_debs "$tmp" "${USERLAND_PKGS[@]}" || { rm -rf "$tmp"; return 1; }
     touch "$tmp/.ready"
     rm -rf "$CACHE/userland"
     mv "$tmp" "$CACHE/userland"

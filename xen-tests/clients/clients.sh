@@ -23,15 +23,19 @@
 export PATH=/usr/lib/xen-4.17/bin:$PATH
 n=0 passed=0 failed=0
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
+# not_ok NAME EVIDENCE...: every line of the evidence becomes a diagnostic.
 not_ok() {
     n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
     shift
-    for line; do echo "# $line"; done
+    printf '%s\n' "$@" | sed 's/^/# /'
 }
-# active_entries: what Xen's grant-table dump counts now (-1 if no dump).
+# entries_in FILE: the count of active entries in a saved `gntdev-test
+# xen-dump`, or -1 if it holds none (the dump failed).
+entries_in() { sed -n 's/^\([0-9]*\) active entr.*/\1/p' "$1" | grep . || echo -1; }
+# active_entries: what Xen's grant-table dump counts now.
 active_entries() {
     gntdev-test xen-dump > /tmp/dump.txt 2>&1
-    sed -n 's/^\([0-9]*\) active entr.*/\1/p' /tmp/dump.txt | grep . || echo -1
+    entries_in /tmp/dump.txt
 }
 stat_of() { sed -n "s/^$1 //p" /sys/kernel/debug/xen-gntdev/stats 2>/dev/null; }
 
@@ -61,12 +65,12 @@ for spec in "1024 1" "4096 3" "65536 33"; do
     out=$(vchan-echo -r "$1" -n $((64 * $1)) -c "gntdev-test xen-dump > /tmp/live.txt 2>&1" \
           /local/domain/0/data/vchan-$1 2>&1)
     rc=$?
-    live=$(sed -n 's/^\([0-9]*\) active entr.*/\1/p' /tmp/live.txt)
+    live=$(entries_in /tmp/live.txt)
     after=$(active_entries)
     if [ $rc -eq 0 ] && [ "$live" = "$2" ] && [ "$after" = 0 ]; then
         ok "vchan-ring-$1"
     else
-        not_ok "vchan-ring-$1" "$out" "Xen while connected: ${live:-no count} active entries (want $2)" \
+        not_ok "vchan-ring-$1" "$out" "Xen while connected: $live active entries (want $2)" \
             "after close: $after (want 0)" "dump while connected:" "$(cat /tmp/live.txt)"
     fi
 done
@@ -113,20 +117,11 @@ for mode in copy map; do
             why="$why${why:+
 }QEMU did not go through mappings: $((after - before)) unmap batches"
     fi
-    if [ -z "$why" ]; then ok "qdisk-grant-$mode"
-    else
-        old_ifs=$IFS IFS='
-'
-        # shellcheck disable=SC2086
-        not_ok "qdisk-grant-$mode" $why
-        IFS=$old_ifs
-    fi
+    if [ -z "$why" ]; then ok "qdisk-grant-$mode"; else not_ok "qdisk-grant-$mode" "$why"; fi
 done
 
 # --- the daemons go, and with them the last users of the module -----------
-daemons="$(cat /run/xenconsoled.pid) $(cat /run/xenstored.pid)"
-# shellcheck disable=SC2086
-kill $daemons
+kill "$(cat /run/xenconsoled.pid)" "$(cat /run/xenstored.pid)"
 # Their files close as they exit; the module is busy until then.
 i=0
 until rmmod xen_gntdev 2>/tmp/rmmod.err || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done

@@ -75,14 +75,7 @@ for app in $(busybox --list); do
 done
 install -m 755 "$here/domu-init.sh" "$domu/init"
 install -m 755 "$here/pattern.sh" "$domu/bin/pattern.sh"
-blkfront=$CACHE/$domu_kver/modules/kernel/drivers/block/xen-blkfront.ko
-for f in "$blkfront" "$blkfront.xz" "$blkfront.zst"; do
-    case $f in
-        *.xz)  [ -e "$f" ] && xz -dc "$f" > "$domu/lib/modules/xen-blkfront.ko" ;;
-        *.zst) [ -e "$f" ] && zstd -dcq "$f" > "$domu/lib/modules/xen-blkfront.ko" ;;
-        *)     [ -e "$f" ] && cp "$f" "$domu/lib/modules/" ;;
-    esac || true
-done
-[ -s "$domu/lib/modules/xen-blkfront.ko" ] || die "no $blkfront"
+"$here/../install-ko.sh" "$CACHE/$domu_kver/modules/kernel/drivers/block/xen-blkfront.ko" \
+    "$domu/lib/modules/xen-blkfront.ko"
 (cd "$domu" && find . -mindepth 1 | LC_ALL=C sort |
     cpio --quiet -o -H newc -R 0:0 --reproducible | gzip -n -1) > clients/domu-initrd.gz

@@ -78,30 +78,28 @@ static long serve(struct libxenvchan *s, size_t ring, size_t total)
 {
 	size_t chunk = ring < 4096 ? ring : 4096, done = 0, i, n;
 	unsigned char *tx = malloc(chunk), *rx = malloc(chunk);
-	long bad = 0;
+	long bad = -1;
 
 	if (!tx || !rx)
-		goto fail;
-	for (; done < total; done += n) {
+		goto free_buffers;
+	for (bad = 0; done < total; done += n) {
 		n = total - done < chunk ? total - done : chunk;
 		for (i = 0; i < n; i++)
 			tx[i] = pattern(done + i);
 		if (write_all(s, tx, n) || libxenvchan_recv(s, rx, n) != (int)n) {
 			fprintf(stderr, "server: transfer failed at byte %zu\n", done);
-			goto fail;
+			bad = -1;
+			break;
 		}
 		for (i = 0; i < n; i++)
 			if (rx[i] != tx[i] && bad++ < 5)
 				fprintf(stderr, "server: byte %zu: 0x%02x, want 0x%02x\n",
 					done + i, rx[i], tx[i]);
 	}
+free_buffers:
 	free(tx);
 	free(rx);
 	return bad;
-fail:
-	free(tx);
-	free(rx);
-	return -1;
 }
 
 int main(int argc, char **argv)

@@ -80,6 +80,17 @@ void gntdev_map_get(struct gntdev_map *map)
 	refcount_inc(&map->users);
 }
 
+/* Gather the pages still to give back (see gntdev_unmap_leak_page()). */
+static unsigned int gntdev_map_pack_pages(struct gntdev_map *map)
+{
+	unsigned int page, n = 0;
+
+	for (page = 0; page < map->count; page++)
+		if (map->pages[page])
+			map->pages[n++] = map->pages[page];
+	return n;
+}
+
 /**
  * gntdev_map_free() - free a map that has no users and no grant mapped
  * @map: the map.
@@ -104,7 +115,7 @@ void gntdev_map_free(struct gntdev_map *map)
 	}
 
 	gntdev_stats_del_map(map);
-	gnttab_free_pages(map->count, map->pages);
+	gnttab_free_pages(gntdev_map_pack_pages(map), map->pages);
 	gntdev_map_free_arrays(map);
 	kfree(map);
 	module_put(THIS_MODULE);
@@ -218,17 +229,16 @@ void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map)
 		gntdev_map_put(map);
 }
 
-/* The map that starts at @index, if it has @count grants (0: any). */
+/* The map that starts at @index. */
 static struct gntdev_map *gntdev_file_find(struct gntdev_file *file,
-					   unsigned long index,
-					   unsigned int count)
+					   unsigned long index)
 {
 	struct gntdev_map *map;
 
 	lockdep_assert_held(&file->lock);
 
 	map = gntdev_map_of(gntdev_offsets_find(&file->maps, index));
-	if (!map || map->offsets.start != index || (count && map->count != count))
+	if (!map || map->offsets.start != index)
 		return NULL;
 	return map;
 }
@@ -248,7 +258,9 @@ struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
 	struct gntdev_map *map;
 
 	mutex_lock(&file->lock);
-	map = gntdev_file_find(file, index, count);
+	map = gntdev_file_find(file, index);
+	if (map && count && map->count != count)
+		map = NULL;
 	if (map)
 		gntdev_file_unlink(file, map);
 	mutex_unlock(&file->lock);
@@ -260,22 +272,25 @@ struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
  * gntdev_file_get_map() - look a map up for mmap()
  * @file: the file.
  * @index: first page offset of the map.
- * @count: its exact number of grants.
+ * @pages: the number of pages of the mapping, which must be the map's
+ *	number of grants.  An unsigned long, as a VMA counts them: no length
+ *	may pass for another one by its low 32 bits.
  *
- * A map is handed out this way only once: the lookup marks it mmapped.
+ * A map is handed out this way only once: the lookup marks it mmapped
+ * until a failed mmap() unmarks it (gntdev_file_unmark_mmapped()).
  *
- * Return: the map with a new reference, or NULL if there is no such map
- * or it has been mmapped before.
+ * Return: the map with a new reference, or NULL if there is no such map,
+ * it has another size, or it is mmapped already.
  */
 struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
 				       unsigned long index,
-				       unsigned int count)
+				       unsigned long pages)
 {
 	struct gntdev_map *map;
 
 	mutex_lock(&file->lock);
-	map = gntdev_file_find(file, index, count);
-	if (map && !map->mmapped) {
+	map = gntdev_file_find(file, index);
+	if (map && map->count == pages && !map->mmapped) {
 		map->mmapped = true;
 		gntdev_map_get(map);
 	} else {

@@ -47,10 +47,27 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 	return map->pages[page];
 }
 
+#ifdef CONFIG_NUMA
+/*
+ * No memory policy, and so no MPOL_F_MOF: the NUMA balancing scanner skips
+ * the VMA.  It would otherwise turn the grant PTEs into PROT_NONE hinting
+ * entries, which the notifier can only meet by unmapping the grants of a
+ * live mapping.  (VM_MIXEDMAP would keep the scanner out too, but makes a
+ * fork after MADV_DOFORK copy the grant PTEs.)
+ */
+static GNTDEV_GET_POLICY(gntdev_vma_get_policy, vma, addr)
+{
+	return NULL;
+}
+#endif
+
 static const struct vm_operations_struct gntdev_vm_ops = {
 	.open = gntdev_vma_open,
 	.close = gntdev_vma_close,
 	.find_special_page = gntdev_vma_find_special_page,
+#ifdef CONFIG_NUMA
+	.get_policy = gntdev_vma_get_policy,
+#endif
 };
 
 /**

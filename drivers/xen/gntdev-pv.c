@@ -14,10 +14,36 @@
 
 #include "xen/gntdev-internal.h"
 
+/* Nothing to do at a PTE: taking the lock of its page-table page is all. */
+static int gntdev_pv_pte_nop(pte_t *pte, unsigned long addr, void *data)
+{
+	return 0;
+}
+
+/*
+ * Wait out the get_user_pages() walkers that may have read a user PTE of
+ * [start, end) before Xen cleared it.  Slow GUP (follow_page_pte()) reads
+ * the PTE, asks find_special_page() for the page and takes its reference
+ * all under the lock of the page-table page, but Xen clears the PTE without
+ * that lock.  Once each such lock has been taken after the clearing, every
+ * reference taken through the old PTE shows in page_count(), and no later
+ * walker can find the page.  GUP-fast never takes a special PTE.
+ * apply_to_existing_page_range() takes each of those locks in turn, and
+ * allocates nothing.
+ */
+static void gntdev_pv_sync_gup(struct mm_struct *mm, unsigned long start,
+			       unsigned long end)
+{
+	apply_to_existing_page_range(mm, start, end - start, gntdev_pv_pte_nop,
+				     NULL);
+}
+
 /*
  * Called before any part of [vm_start, vm_start + count pages) leaves the
  * address space or changes.  Never sleeps, so a non-blockable range (the
- * OOM reaper) is handled like any other and never refused.
+ * OOM reaper) is handled like any other and never refused.  The page
+ * tables of the range stay while it runs: they are freed only after the
+ * invalidation, by whoever started it.
  */
 static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 				 const struct mmu_notifier_range *range,
@@ -27,6 +53,7 @@ static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 	unsigned long map_end = map->vm_start + ((unsigned long)map->count << PAGE_SHIFT);
 	unsigned long start = max(range->start, map->vm_start);
 	unsigned long end = min(range->end, map_end);
+	unsigned int first, last;
 
 	spin_lock(&map->lock);
 	mmu_interval_set_seq(mn, cur_seq);
@@ -34,9 +61,13 @@ static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 	atomic_long_inc(&gntdev_stats.invalidations);
 	if (!mmu_notifier_range_blockable(range))
 		atomic_long_inc(&gntdev_stats.nonblockable);
-	if (start < end)
-		gntdev_unmap_pages(map, (start - map->vm_start) >> PAGE_SHIFT,
-				   DIV_ROUND_UP(end - map->vm_start, PAGE_SIZE));
+	if (start < end) {
+		first = (start - map->vm_start) >> PAGE_SHIFT;
+		last = DIV_ROUND_UP(end - map->vm_start, PAGE_SIZE);
+		if (gntdev_unmap_user_pages(map, first, last))
+			gntdev_pv_sync_gup(mn->mm, start, end);
+		gntdev_unmap_kernel_pages(map, first, last);
+	}
 	spin_unlock(&map->lock);
 
 	return true;

@@ -60,6 +60,7 @@ static int gntdev_stats_show(struct seq_file *m, void *unused)
 		{ "nonblockable_invalidations", &gntdev_stats.nonblockable },
 		{ "unmap_batches", &gntdev_stats.unmap_batches },
 		{ "deferred_releases", &gntdev_stats.deferred },
+		{ "leaked_pages", &gntdev_stats.leaked_pages },
 	};
 	unsigned int i;
 

@@ -15,11 +15,17 @@
  *                    it is released only once nobody but the map holds the
  *                    page.
  *
- * A user mapping always goes before its kernel mapping.  Once the user PTE
- * is gone (PV), or the last VMA is (auto-translated), nobody can take a new
- * reference on the page, so a page whose count has dropped to one stays
- * that way until the map frees it.  Pages still pinned are retried by the
- * map's release work, with back-off; nothing here ever sleeps.
+ * A user mapping always goes before its kernel mapping.  Once the last VMA
+ * is gone (auto-translated), or the user PTE is and the notifier has waited
+ * out the get_user_pages() walkers that read it before (PV, see
+ * gntdev-pv.c), nobody can take a new reference on the page, so a page
+ * whose count has dropped to one stays that way until the map frees it.
+ * Pages still pinned are retried by the map's release work, with back-off;
+ * nothing here ever sleeps.
+ *
+ * A kernel mapping that Xen refuses to unmap leaves the granted frame
+ * behind the page's kernel address, so that page is never used again: it
+ * leaves the map's pages and is not given back when the map is freed.
  */
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
@@ -105,6 +111,19 @@ static bool gntdev_unmap_kernel_only(struct gntdev_map *map, unsigned int page)
 	       map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE;
 }
 
+/* Xen kept the kernel mapping of @page: take the page out of circulation. */
+static void gntdev_unmap_leak_page(struct gntdev_map *map, unsigned int page,
+				   int ret, s16 status)
+{
+	lockdep_assert_held(&map->lock);
+
+	pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from the kernel (%d/%d): leaking its page\n",
+			   map->grants[page].ref, map->grants[page].domid,
+			   ret, status);
+	map->pages[page] = NULL;
+	atomic_long_inc(&gntdev_stats.leaked_pages);
+}
+
 static void gntdev_unmap_kernel_batch(struct gntdev_map *map,
 				      unsigned int first, unsigned int n)
 {
@@ -122,10 +141,8 @@ static void gntdev_unmap_kernel_batch(struct gntdev_map *map,
 
 	for (i = 0; i < n; i++) {
 		if (ops[i].status != GNTST_okay)
-			pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from the kernel (%d/%d)\n",
-					   map->grants[first + i].ref,
-					   map->grants[first + i].domid,
-					   ret, ops[i].status);
+			gntdev_unmap_leak_page(map, first + i, ret,
+					       ops[i].status);
 		ops[i].handle = INVALID_GRANT_HANDLE;
 		map->kernel_live--;
 	}
@@ -196,24 +213,46 @@ static unsigned long gntdev_unmap_release_delay(struct gntdev_map *map)
 }
 
 /**
- * gntdev_unmap_pages() - take pages out of Xen's hands
+ * gntdev_unmap_user_pages() - take pages out of the process's hands
  * @map: the map; its lock is held.
  * @first: first page.
  * @last: page after the last one.
  *
- * Clears the notification byte if it lies in the range, unmaps the user
- * mappings, releases the kernel mappings of pages nobody else holds and
- * queues the release work for the others.  Never sleeps.
+ * Clears the notification byte if it lies in the range, then unmaps the
+ * user mappings.  Never sleeps.
+ *
+ * Return: how many user mappings were unmapped.
  */
-void gntdev_unmap_pages(struct gntdev_map *map,
-			unsigned int first, unsigned int last)
+unsigned int gntdev_unmap_user_pages(struct gntdev_map *map,
+				     unsigned int first, unsigned int last)
 {
-	unsigned int pinned;
+	unsigned int live = map->user_live;
 
 	lockdep_assert_held(&map->lock);
 
 	gntdev_unmap_notify_clear_byte(map, first, last);
 	gntdev_unmap_user(map, first, last);
+	return live - map->user_live;
+}
+
+/**
+ * gntdev_unmap_kernel_pages() - release the kernel side of pages
+ * @map: the map; its lock is held.
+ * @first: first page.
+ * @last: page after the last one.
+ *
+ * Releases the kernel mappings of the pages in the range that have no user
+ * mapping and that nobody else holds, and queues the release work for the
+ * others.  The caller guarantees that no new reference can be taken on a
+ * page without a user mapping (see the top of this file).  Never sleeps.
+ */
+void gntdev_unmap_kernel_pages(struct gntdev_map *map,
+			       unsigned int first, unsigned int last)
+{
+	unsigned int pinned;
+
+	lockdep_assert_held(&map->lock);
+
 	pinned = gntdev_unmap_kernel(map, first, last);
 	if (!pinned || map->release_queued)
 		return;
@@ -224,6 +263,25 @@ void gntdev_unmap_pages(struct gntdev_map *map,
 	map->release_attempts = 0;
 	queue_delayed_work(gntdev_release_wq, &map->release_work,
 			   gntdev_unmap_release_delay(map));
+}
+
+/**
+ * gntdev_unmap_pages() - take pages out of Xen's hands
+ * @map: the map; its lock is held.
+ * @first: first page.
+ * @last: page after the last one.
+ *
+ * gntdev_unmap_user_pages(), then gntdev_unmap_kernel_pages(), for pages
+ * that no VMA can reach: those of a map whose mmap() failed or whose last
+ * VMA is gone.  Never sleeps.
+ */
+void gntdev_unmap_pages(struct gntdev_map *map,
+			unsigned int first, unsigned int last)
+{
+	lockdep_assert_held(&map->lock);
+
+	gntdev_unmap_user_pages(map, first, last);
+	gntdev_unmap_kernel_pages(map, first, last);
 }
 
 /**

@@ -35,4 +35,20 @@ static inline unsigned long mm_get_unmapped_area(struct mm_struct *mm,
 }
 #endif
 
+#ifdef CONFIG_NUMA
+/*
+ * vm_operations_struct.get_policy gained an interleave index in 6.7;
+ * GNTDEV_GET_POLICY() declares the callback with the arguments of the
+ * kernel at hand.
+ */
+#if KERNEL_VERSION(6, 7, 0) > LINUX_VERSION_CODE
+#define GNTDEV_GET_POLICY(name, vma, addr) \
+	struct mempolicy *name(struct vm_area_struct *vma, unsigned long addr)
+#else
+#define GNTDEV_GET_POLICY(name, vma, addr) \
+	struct mempolicy *name(struct vm_area_struct *vma, unsigned long addr, \
+			       pgoff_t *ilx)
+#endif
+#endif
+
 #endif /* _XEN_GNTDEV_COMPAT_H */

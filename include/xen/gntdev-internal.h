@@ -29,13 +29,20 @@
  * Invalidation (PV)
  * -----------------
  * Whatever takes a part of the map out of the address space (munmap,
- * mremap, mprotect, MADV_DONTNEED, exit, the OOM reaper) first calls the
- * map's notifier for the range.  Under @lock the notifier unmaps the user
- * mappings of the pages in the range, one hypercall per batch.  A page that
- * nobody else holds also loses its kernel mapping at once; a page pinned by
- * someone else (page_count > 1) keeps its kernel mapping, so the pinner
- * still reads the granted data, and the release work retries later.  None
- * of this sleeps, so non-blockable invalidations are never refused.
+ * mremap, mprotect, MADV_DONTNEED, soft-dirty tracking, exit, the OOM
+ * reaper) first calls the map's notifier for the range.  Under @lock the
+ * notifier unmaps the user mappings of the pages in the range, one
+ * hypercall per batch, then takes and drops the page-table locks over the
+ * range, so that a get_user_pages() that read a PTE before Xen cleared it
+ * has taken its page reference by then.  A page that nobody else holds
+ * also loses its kernel mapping at once; a page pinned by someone else
+ * (page_count > 1) keeps its kernel mapping, so the pinner still reads the
+ * granted data, and the release work retries later.  None of this sleeps,
+ * so non-blockable invalidations are never refused.
+ *
+ * The NUMA balancing scanner would also invalidate a live mapping, to turn
+ * its PTEs into hinting faults; the VMA reports no memory policy, which
+ * keeps the scanner away (gntdev-mmap.c).
  */
 #ifndef _XEN_GNTDEV_INTERNAL_H
 #define _XEN_GNTDEV_INTERNAL_H
@@ -102,8 +109,9 @@ struct gntdev_map_stats {
  * @offsets: the map's page offsets in its file; in &gntdev_file.maps while
  *	the file knows the map, under the file's lock.
  * @count: number of grants.  Constant.
- * @mmapped: set once by the first successful mmap() lookup, under the
- *	file's lock; a map is mmapped at most once.
+ * @mmapped: set by the mmap() lookup, under the file's lock; cleared
+ *	again only when that mmap() fails before any grant was mapped, so a
+ *	map's grants are mapped at most once.
  * @readonly: the grants are mapped read-only.  Set by mmap() before any
  *	grant is, constant afterwards.
  * @vm_start: PV: user address of page 0.  Set by mmap() before the notifier
@@ -112,7 +120,9 @@ struct gntdev_map_stats {
  *	map is freed.
  * @notifier: PV: covers [@vm_start, @vm_start + @count pages).
  * @grants: (domid, ref) of each page.  Constant.
- * @pages: ballooned pages that receive the grants.  Constant.
+ * @pages: ballooned pages that receive the grants.  Constant, except that
+ *	the entry of a page whose kernel mapping Xen refused to unmap is
+ *	cleared under @lock: that page is never used again.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
  *	@kernel_live, @release_queued, @notify and @stats.  A spinlock: it is taken by the
  *	notifier in non-blockable context.  Held across unmap hypercalls;
@@ -163,6 +173,8 @@ struct gntdev_map {
  * @nonblockable: of those, calls that were not allowed to sleep.
  * @unmap_batches: unmap hypercalls.
  * @deferred: pinned pages found when a map's release work was queued.
+ * @leaked_pages: pages never given back because Xen refused to unmap
+ *	their kernel mapping.
  */
 struct gntdev_stats {
 	atomic_long_t maps;
@@ -172,6 +184,7 @@ struct gntdev_stats {
 	atomic_long_t nonblockable;
 	atomic_long_t unmap_batches;
 	atomic_long_t deferred;
+	atomic_long_t leaked_pages;
 };
 
 extern struct gntdev_stats gntdev_stats;
@@ -205,7 +218,7 @@ struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
 					unsigned int count);
 struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
 				       unsigned long index,
-				       unsigned int count);
+				       unsigned long pages);
 struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
 					  unsigned long offset);
 void gntdev_file_unmark_mmapped(struct gntdev_file *file,
@@ -243,6 +256,10 @@ int gntdev_pv_watch(struct gntdev_map *map, struct vm_area_struct *vma);
 int gntdev_pv_note_ptes(struct gntdev_mapping *m, struct vm_area_struct *vma);
 
 /* gntdev-unmap.c: taking grants out */
+unsigned int gntdev_unmap_user_pages(struct gntdev_map *map,
+				     unsigned int first, unsigned int last);
+void gntdev_unmap_kernel_pages(struct gntdev_map *map,
+			       unsigned int first, unsigned int last);
 void gntdev_unmap_pages(struct gntdev_map *map,
 			unsigned int first, unsigned int last);
 void gntdev_unmap_release_work(struct work_struct *work);

@@ -12,7 +12,7 @@
 #   GNTDEV=ours|stock   module under test (default ours = drivers/xen/xen-gntdev.ko)
 #   PATTERN=...         scenario filter for `gntdev-test run` (or first argument)
 #   OUT=dir             outputs (default xen-tests/out): serial.log, junit.xml, ...
-#   TIMEOUT=seconds     whole boot+test limit (default 600)
+#   TIMEOUT=seconds     whole boot+test limit (default 2400: the GUP races take minutes)
 #   KVER, GNTDEV_CACHE  as for setup.sh
 #   LOAD_CYCLES=N       unload/reload the module N times after the scenarios
 #                       (default 100, 0 skips), then ask kmemleak if present
@@ -36,7 +36,7 @@ export GNTDEV_CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
 export GNTDEV_KO=${GNTDEV_KO:-$repo/drivers/xen/xen-gntdev.ko}
 export GNTDEV_TEST=${GNTDEV_TEST:-$repo/tools/gntdev-test/gntdev-test}
 OUT=${OUT:-$here/out}
-TIMEOUT=${TIMEOUT:-600}
+TIMEOUT=${TIMEOUT:-2400}
 CONSOLE=${CONSOLE:-1}
 
 t0=$EPOCHREALTIME

@@ -27,7 +27,7 @@
 
 static const struct scenario *const tables[] = {
 	scen_basic, scen_munmap, scen_vma, scen_lifetime, scen_notify, scen_errors, scen_copy,
-	scen_pin, scen_concurrent, scen_stats, scen_compat,
+	scen_pin, scen_concurrent, scen_stats, scen_compat, scen_mm, scen_gup_race,
 	scen_process,   /* last: its MADV_DOFORK case upsets Debian's stock gntdev */
 };
 
@@ -169,7 +169,8 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 
 	char buf[8192];
 	size_t blen = 0;
-	long deadline = now_ms() + (long)o->timeout * 1000L;
+	unsigned timeout = s->timeout > o->timeout ? s->timeout : o->timeout;
+	long deadline = now_ms() + (long)timeout * 1000L;
 	int timed_out = 0, eof = 0;
 	while (!eof) {
 		long left = deadline - now_ms();
@@ -205,7 +206,7 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 	}
 	int status = 0;
 	if (timed_out) {
-		res_add(r, "timeout after %us: killed scenario process group", o->timeout);
+		res_add(r, "timeout after %us: killed scenario process group", timeout);
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		r->child_failed = 1;
@@ -225,7 +226,7 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 			break;
 		}
 		if (now_ms() > deadline && !timed_out) {
-			res_add(r, "timeout after %us (child did not exit): killed", o->timeout);
+			res_add(r, "timeout after %us (child did not exit): killed", timeout);
 			kill(-pid, SIGKILL);
 			r->child_failed = 1;
 			timed_out = 1;

@@ -15,6 +15,7 @@ struct scenario {
 	const char *claim;
 	int (*fn)(void);      /* runs in a forked child; 0 pass, 1 fail, or skip() */
 	unsigned flags;
+	unsigned timeout;     /* seconds it may take, if more than --timeout (0: none) */
 };
 
 /* Tables, each terminated by an entry with name == NULL. */
@@ -30,6 +31,8 @@ extern const struct scenario scen_concurrent[];
 extern const struct scenario scen_process[];
 extern const struct scenario scen_stats[];
 extern const struct scenario scen_compat[];
+extern const struct scenario scen_mm[];
+extern const struct scenario scen_gup_race[];
 
 struct run_opts {
 	const char *pattern;   /* NULL = all */

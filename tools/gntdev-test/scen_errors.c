@@ -3,7 +3,9 @@
  * gntdev (drivers/xen/gntdev.c) semantics. */
 #include "runner.h"
 #include "scen_common.h"
+#include "textfile.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -260,6 +262,115 @@ static int sc_mmap_bad(void)
 	return 0;
 }
 
+/* /proc/self/maps into buf (NUL-terminated); 0, or 1 with evidence. */
+static int read_maps(char *buf, size_t len)
+{
+	int rc = file_read("/proc/self", "maps", buf, len);
+	CHECK(rc == 0, "read /proc/self/maps: %s", errname(-rc));
+	return 0;
+}
+
+/*
+ * One mmap that must be refused without a trace: no VMA left behind.
+ * EINVAL is the device's answer; the core mm may refuse first (EOVERFLOW
+ * for an offset whose end overflows, ENOMEM for no room), which is noted.
+ */
+static int oversized_refused(int fd, uint64_t pages, uint64_t off, const char *what)
+{
+	static char before[65536], after[65536];
+	STEP(read_maps(before, sizeof(before)));
+	void *p = mmap(NULL, pages * pagesz(), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_NORESERVE, fd, (off_t)off);
+	int e = errno;
+	if (p != MAP_FAILED) {
+		ev("%s: mmap of 0x%llx pages at offset 0x%llx succeeded (at %p), want EINVAL",
+		   what, (unsigned long long)pages, (unsigned long long)off, p);
+		munmap(p, pages * pagesz());
+		return 1;
+	}
+	STEP(read_maps(after, sizeof(after)));
+	if (strcmp(before, after)) {
+		size_t i = 0;
+		while (before[i] == after[i])
+			i++;
+		while (i > 0 && after[i - 1] != '\n')
+			i--;
+		ev("%s: refused with %s, but /proc/self/maps changed at: %.120s", what,
+		   errname(e), after + i);
+		return 1;
+	}
+	CHECK(e == EINVAL || e == EOVERFLOW || e == ENOMEM,
+	      "%s: mmap of 0x%llx pages at offset 0x%llx: %s, want EINVAL", what,
+	      (unsigned long long)pages, (unsigned long long)off, errname(e));
+	if (e != EINVAL)
+		note("%s: %s", what, errname(e));
+	return 0;
+}
+
+/*
+ * Lengths and offsets past 32 bits of pages, over a map of n pages at
+ * 'index': a length equal to n in its low 32 bits, one that is 0 there,
+ * 2^31 pages, the two top page-aligned off_t offsets, the top unsigned one and
+ * the map's own offset plus 2^32 pages.  None may map anything; the map
+ * then mmaps at its right size.
+ */
+static int oversized_case(int fd, struct granter *g, uint32_t n, uint64_t index,
+			  uint32_t seed)
+{
+	long ps = pagesz();
+	const uint64_t top = (uint64_t)INT64_MAX & ~(uint64_t)(ps - 1);
+	const struct {
+		uint64_t pages, off;
+		const char *what;
+	} c[] = {
+		{ n + (1ull << 32), index, "n + 2^32 pages" },
+		{ 1ull << 32, index, "2^32 pages" },
+		{ 1ull << 31, index, "2^31 pages" },
+		{ n, top, "the top off_t page" },
+		{ n, top - ps, "the page below the top off_t page" },
+		{ n, (uint64_t)-ps, "the top unsigned offset page" },
+		{ n, index + ((uint64_t)ps << 32), "the map's offset + 2^32 pages" },
+		{ n + (1ull << 32), index + ((uint64_t)ps << 32),
+		  "n + 2^32 pages at the map's offset + 2^32 pages" },
+	};
+	char what[96];
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(what, sizeof(what), "%u-page map: %s", n, c[i].what);
+		STEP(oversized_refused(fd, c[i].pages, c[i].off, what));
+	}
+	snprintf(what, sizeof(what), "%u-page map after the refused mmaps", n);
+	STEP(xen_expect_unmapped(g->refs, n, what));
+	uint8_t *m = gd_mmap(fd, index, n, PROT_READ | PROT_WRITE);
+	CHECK(m, "%s: the right mmap: %s", what, errname(errno));
+	STEP(check_pattern(m, seed, 0, n, what));
+	STEP(xen_expect_mapped(g->refs, n, what));
+	CHECK(munmap(m, (size_t)n * ps) == 0, "munmap: %s", errname(errno));
+	int rc = gd_unmap(fd, index, n);
+	CHECK(rc == 0, "UNMAP: %s", errname(rc));
+	STEP(xen_expect_unmapped(g->refs, n, "after munmap + UNMAP"));
+	return 0;
+}
+
+static int sc_mmap_oversized(void)
+{
+	int fd;
+	struct granter g1, g3;
+	STEP(sc_open(&fd));
+	STEP(sc_share(&g1, 1, 1, 185));
+	STEP(sc_share(&g3, 3, 1, 186));
+	uint64_t i1, i3;
+	int rc = gd_map(fd, T->granter, g1.refs, 1, &i1);
+	CHECK(rc == 0, "MAP 1 page: %s", errname(rc));
+	rc = gd_map(fd, T->granter, g3.refs, 3, &i3);
+	CHECK(rc == 0, "MAP 3 pages: %s", errname(rc));
+	STEP(oversized_case(fd, &g1, 1, i1, 185));
+	STEP(oversized_case(fd, &g3, 3, i3, 186));
+	close(fd);
+	granter_release(&g1);
+	granter_release(&g3);
+	return 0;
+}
+
 /*
  * Invalid refs mixed with valid ones: [valid, bad, valid].  The mapping
  * attempt must fail cleanly (error from mmap or libxengnttab), leave none
@@ -428,6 +539,11 @@ const struct scenario scen_errors[] = {
 	  "private-writable, unknown-offset and wrong-size mmaps fail with EINVAL and "
 	  "map nothing; the right mmap then works",
 	  sc_mmap_bad, SC_MAPS },
+	{ "mmap-oversized",
+	  "over a 1-page and a 3-page map, mmaps of n + 2^32, 2^32 and 2^31 pages and at "
+	  "offsets near the top or 2^32 pages past the map fail (EINVAL, or EOVERFLOW "
+	  "from the core mm) and map nothing; the right mmap then works",
+	  sc_mmap_oversized, SC_MAPS },
 	{ "invalid-refs-mixed",
 	  "mapping [valid, invalid, valid] fails cleanly (raw and libxengnttab) with "
 	  "none of the valid grants left mapped; the fd stays usable",

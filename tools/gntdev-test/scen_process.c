@@ -1,23 +1,30 @@
 /*
  * Process-level lifetimes: exec in a child while the parent's mapping is
  * live, a gntdev fd passed to an unrelated process over SCM_RIGHTS, a
- * mapping process killed by the OOM killer of a memory cgroup, and fork
- * after MADV_DOFORK.  These run last (see runner.c).
+ * mapping process killed by the OOM killer of a memory cgroup (and reaped
+ * by the OOM reaper while its mm lives on), and fork after MADV_DOFORK.
+ * These run last (see runner.c).
  */
 #include "cmds.h"
+#include "memcg.h"
 #include "runner.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xengnttab.h>
@@ -318,71 +325,65 @@ static int sc_scm_rights(void)
 
 /* ---- OOM kill in a memory cgroup ----------------------------------------- */
 
-#define CG_ROOT          "/sys/fs/cgroup"
-#define CGROUP2_MAGIC    0x63677270
 #define OOM_LIMIT        (24u << 20)
 #define OOM_GIVE_UP      (768u << 20)   /* allocated this much: not OOM-killed */
 
-static int cg_write(const char *dir, const char *file, const char *val)
+/* A child group of CG_ROOT limited to OOM_LIMIT without swap; its path in cg. */
+static int oom_cgroup(char *cg, size_t len)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, val, strlen(val));
-	int e = n < 0 ? -errno : 0;
-	close(fd);
-	return e;
+	need_memcg();
+	snprintf(cg, len, CG_ROOT "/gntdev-test-oom-%d", (int)getpid());
+	CHECK(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, errname(errno));
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%u", OOM_LIMIT);
+	int rc = file_write(cg, "memory.max", buf);
+	CHECK(rc == 0, "%s/memory.max: %s", cg, errname(rc));
+	rc = file_write(cg, "memory.swap.max", "0");
+	if (rc && rc != -ENOENT)
+		note("memory.swap.max: %s", errname(rc));
+	return 0;
 }
 
-static int cg_read(const char *dir, const char *file, char *buf, size_t len)
+/* The victim's end: allocate until the cgroup's OOM killer kills it. */
+static _Noreturn void oom_allocate(void)
 {
-	char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, len - 1);
-	int e = n < 0 ? -errno : 0;
-	buf[n < 0 ? 0 : n] = '\0';
-	close(fd);
-	return e;
-}
-
-/* "key value" lines: the value of key, or -1. */
-static long cg_value(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (!strncmp(p, key, kl) && p[kl] == ' ')
-			return strtol(p + kl + 1, NULL, 10);
-	return -1;
-}
-
-/* cgroup2 with the memory controller enabled for children, or skip. */
-static void need_memcg(void)
-{
-	struct statfs sf;
-	if (statfs(CG_ROOT, &sf) != 0)
-		skip("%s: %s", CG_ROOT, strerror(errno));
-	if ((unsigned long)sf.f_type != CGROUP2_MAGIC) {
-		char ctl[64];
-		if (cg_read(CG_ROOT, "cgroup.procs", ctl, sizeof(ctl)) == 0 ||
-		    access(CG_ROOT "/memory", F_OK) == 0)
-			skip("%s holds a cgroup v1 hierarchy; this needs cgroup2", CG_ROOT);
-		if (mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL) != 0)
-			skip("mount -t cgroup2 on %s: %s", CG_ROOT, strerror(errno));
-		note("mounted cgroup2 on %s", CG_ROOT);
+	long ps = pagesz();
+	for (size_t total = 0; total < OOM_GIVE_UP; total += 1u << 20) {
+		uint8_t *a = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED)
+			_exit(4);
+		for (size_t o = 0; o < (1u << 20); o += ps)
+			a[o] = 1;
 	}
-	char buf[512];
-	if (cg_read(CG_ROOT, "cgroup.controllers", buf, sizeof(buf)) != 0 ||
-	    !strstr(buf, "memory"))
-		skip("cgroup2 has no memory controller (cgroup.controllers: %s)", buf);
-	int rc = cg_write(CG_ROOT, "cgroup.subtree_control", "+memory");
-	if (cg_read(CG_ROOT, "cgroup.subtree_control", buf, sizeof(buf)) != 0 ||
-	    !strstr(buf, "memory"))
-		skip("cannot enable the memory controller for children (%s)", errname(rc));
+	_exit(3);
+}
+
+/* Send the victim 'g'; it must die of SIGKILL from the cgroup's OOM killer. */
+static int oom_kill_victim(struct sc_kid *k, const char *cg)
+{
+	char buf[1024];
+	int st;
+	CHECK(write(k->cmd, "g", 1) == 1, "pipe write: %s", errname(errno));
+	STEP(sc_wait(k->pid, &st, 20000, "OOM victim"));
+	CHECK(!WIFEXITED(st) || WEXITSTATUS(st) != 3,
+	      "victim allocated %u MiB in a cgroup limited to %u MiB without being killed",
+	      OOM_GIVE_UP >> 20, OOM_LIMIT >> 20);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+	      "victim did not die of SIGKILL (status 0x%x)", st);
+	int rc = file_read(cg, "memory.events", buf, sizeof(buf));
+	CHECK(rc == 0, "read memory.events: %s", errname(rc));
+	long kills = kv_value(buf, "oom_kill");
+	CHECK(kills >= 1, "memory.events shows oom_kill %ld: the victim was not OOM-killed", kills);
+	note("memory.events oom_kill %ld", kills);
+	return 0;
+}
+
+/* rmdir the group once its dead members have left it. */
+static void oom_cgroup_remove(const char *cg)
+{
+	for (int i = 0; i < 50 && rmdir(cg) != 0; i++)
+		msleep(20);
 }
 
 /*
@@ -395,8 +396,7 @@ static _Noreturn void oom_victim(const char *cg, struct granter *g, struct sc_ki
 	int fd;
 	uint64_t index;
 	uint8_t *m;
-	long ps = pagesz();
-	int rc = cg_write(cg, "cgroup.procs", "0");
+	int rc = file_write(cg, "cgroup.procs", "0");
 	if (rc) {
 		ev("victim: joining %s: %s", cg, errname(rc));
 		goto out;
@@ -415,30 +415,13 @@ static _Noreturn void oom_victim(const char *cg, struct granter *g, struct sc_ki
 	c = 'R';
 out:
 	sc_kid_ready(k, c);
-	for (size_t total = 0; total < OOM_GIVE_UP; total += 1u << 20) {
-		uint8_t *a = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (a == MAP_FAILED)
-			_exit(4);
-		for (size_t o = 0; o < (1u << 20); o += ps)
-			a[o] = 1;
-	}
-	_exit(3);
+	oom_allocate();
 }
 
 static int sc_oom_memcg(void)
 {
-	need_memcg();
-	char cg[96], buf[1024];
-	snprintf(cg, sizeof(cg), CG_ROOT "/gntdev-test-oom-%d", (int)getpid());
-	CHECK(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, errname(errno));
-	snprintf(buf, sizeof(buf), "%u", OOM_LIMIT);
-	int rc = cg_write(cg, "memory.max", buf);
-	CHECK(rc == 0, "%s/memory.max: %s", cg, errname(rc));
-	rc = cg_write(cg, "memory.swap.max", "0");
-	if (rc && rc != -ENOENT)
-		note("memory.swap.max: %s", errname(rc));
-
+	char cg[96];
+	STEP(oom_cgroup(cg, sizeof(cg)));
 	struct granter g;
 	STEP(sc_share(&g, 4, 1, 280));
 	struct sc_kid k;
@@ -451,25 +434,200 @@ static int sc_oom_memcg(void)
 	STEP(sc_get_byte(k.rep, &c, 10000, "OOM victim"));
 	CHECK(c == 'R', "victim did not map its grants");
 	STEP(xen_expect_mapped(g.refs, 4, "victim mapped, in the cgroup"));
-	CHECK(write(k.cmd, "g", 1) == 1, "pipe write: %s", errname(errno));
-	int st;
-	STEP(sc_wait(k.pid, &st, 20000, "OOM victim"));
-	CHECK(!WIFEXITED(st) || WEXITSTATUS(st) != 3,
-	      "victim allocated %u MiB in a cgroup limited to %u MiB without being killed",
-	      OOM_GIVE_UP >> 20, OOM_LIMIT >> 20);
-	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
-	      "victim did not die of SIGKILL (status 0x%x)", st);
-	rc = cg_read(cg, "memory.events", buf, sizeof(buf));
-	CHECK(rc == 0, "read memory.events: %s", errname(rc));
-	long kills = cg_value(buf, "oom_kill");
-	CHECK(kills >= 1, "memory.events shows oom_kill %ld: the victim was not OOM-killed", kills);
-	note("memory.events oom_kill %ld", kills);
+	STEP(oom_kill_victim(&k, cg));
 	STEP(xen_expect_unmapped(g.refs, 4, "after the OOM kill"));
-	for (int i = 0; i < 50 && rmdir(cg) != 0; i++)
-		msleep(20);
+	oom_cgroup_remove(cg);
 	sc_kid_close(&k);
 	granter_release(&g);
 	return 0;
+}
+
+/* ---- the OOM reaper ------------------------------------------------------ */
+
+/* The reaper starts 2 s (OOM_REAPER_DELAY) after the kill. */
+#define REAP_WAIT_MS     10000
+
+/*
+ * A read of another process's memory held up by a userfaultfd: the reader
+ * waits in handle_userfault() with mmap_lock dropped, and holds a
+ * reference on the other process's mm (mm_users) all the while.
+ */
+struct held_read {
+	pid_t pid;
+	void *addr;
+	atomic_int done;
+	ssize_t n;
+	int err;
+};
+
+static void *held_read_main(void *arg)
+{
+	struct held_read *h = arg;
+	uint8_t buf[64];
+	struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec remote = { .iov_base = h->addr, .iov_len = sizeof(buf) };
+	h->n = process_vm_readv(h->pid, &local, 1, &remote, 1, 0);
+	h->err = errno;
+	atomic_store(&h->done, 1);
+	return NULL;
+}
+
+/* The device's count of non-blockable invalidations; -1 if it publishes
+ * no statistics (Debian's stock gntdev). */
+static long nonblockable_invalidations(void)
+{
+	char buf[1024];
+	debugfs_mount();
+	if (file_read(GNTDEV_DEBUGFS, "stats", buf, sizeof(buf)) != 0)
+		return -1;
+	return kv_value(buf, "nonblockable_invalidations");
+}
+
+/*
+ * The reaper's victim: joins the cgroup, mmaps 2 grants private read-only
+ * (the OOM reaper reaps only VMAs that are not VM_SHARED), registers
+ * 'held' (untouched anonymous memory it inherited) with a userfaultfd for
+ * missing pages, says 'R' followed by the userfaultfd's number, waits for
+ * 'g', then allocates until killed.
+ */
+static _Noreturn void reaper_victim(const char *cg, struct granter *g, uint8_t *held,
+				    struct sc_kid *k)
+{
+	char c = 'F';
+	int fd, uffd = -1;
+	uint64_t index;
+	long ps = pagesz();
+	int rc = file_write(cg, "cgroup.procs", "0");
+	if (rc) {
+		ev("victim: joining %s: %s", cg, errname(rc));
+		goto out;
+	}
+	if (sc_open(&fd) || gd_map(fd, T->granter, g->refs, 2, &index))
+		goto out;
+	uint8_t *m = mmap(NULL, 2 * ps, PROT_READ, MAP_PRIVATE, fd, (off_t)index);
+	if (m == MAP_FAILED) {
+		ev("victim: private read-only mmap: %s", errname(errno));
+		goto out;
+	}
+	if (check_pattern(m, 290, 0, 2, "victim: private read-only mapping"))
+		goto out;
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)held, .len = ps },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		ev("victim: userfaultfd: %s", errname(errno));
+		goto out;
+	}
+	c = 'R';
+out:
+	if (write(k->rep, &c, 1) != 1 || c != 'R' ||
+	    write(k->rep, &uffd, sizeof(uffd)) != sizeof(uffd) || read(k->cmd, &c, 1) != 1)
+		_exit(1);
+	oom_allocate();
+}
+
+/* A copy of the victim's userfaultfd, and the reader it holds up. */
+static int reaper_hold(struct sc_kid *k, uint8_t *held, int *uffd, struct held_read *h,
+		       pthread_t *th)
+{
+	int nr;
+	CHECK(read(k->rep, &nr, sizeof(nr)) == sizeof(nr), "victim's userfaultfd number: %s",
+	      errname(errno));
+	int pidfd = (int)syscall(SYS_pidfd_open, k->pid, 0);
+	CHECK(pidfd >= 0, "pidfd_open(victim): %s", errname(errno));
+	*uffd = (int)syscall(SYS_pidfd_getfd, pidfd, nr, 0);
+	CHECK(*uffd >= 0, "pidfd_getfd(victim's userfaultfd): %s", errname(errno));
+	close(pidfd);
+	h->pid = k->pid;
+	h->addr = held;
+	CHECK(pthread_create(th, NULL, held_read_main, h) == 0, "pthread_create");
+	/* the reader's fault reaches the userfaultfd: it is waiting */
+	struct pollfd p = { .fd = *uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	CHECK(poll(&p, 1, 10000) == 1, "the remote read never faulted on the victim's "
+	      "userfaultfd (reader %s)", atomic_load(&h->done) ? "returned" : "still running");
+	CHECK(read(*uffd, &msg, sizeof(msg)) == sizeof(msg), "read userfaultfd: %s",
+	      errname(errno));
+	CHECK(msg.event == UFFD_EVENT_PAGEFAULT &&
+	      msg.arg.pagefault.address == (uintptr_t)held,
+	      "userfaultfd: event 0x%x at 0x%llx, want a page fault at %p", msg.event,
+	      (unsigned long long)msg.arg.pagefault.address, (void *)held);
+	return 0;
+}
+
+/*
+ * The OOM reaper unmaps a killed process's private mappings while its mm
+ * may still be in use, from a context that must not block: the notifier
+ * sees a non-blockable range.  A mapping process exits and its mm is torn
+ * down at once unless something else holds it, so a remote reader blocked
+ * on the victim's userfaultfd keeps the mm alive for longer than the
+ * reaper's 2 s delay.  The grants must go by the reaper's hand, while the
+ * reader still waits; then the reader is let go.
+ */
+static int sc_oom_reaper(void)
+{
+	char cg[96];
+	long ps = pagesz();
+	STEP(oom_cgroup(cg, sizeof(cg)));
+	struct granter g;
+	STEP(sc_share(&g, 2, 1, 290));
+	uint8_t *held = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	CHECK(held != MAP_FAILED, "mmap: %s", errname(errno));
+	struct sc_kid k;
+	int child = sc_fork_kid(&k);
+	if (child < 0)
+		return 1;
+	if (child == 0)
+		reaper_victim(cg, &g, held, &k);
+	char c = 0;
+	STEP(sc_get_byte(k.rep, &c, 10000, "OOM victim"));
+	CHECK(c == 'R', "victim did not map its grants or set up its userfaultfd");
+	STEP(xen_expect_mapped(g.refs, 2, "victim mapped private read-only, in the cgroup"));
+	int uffd;
+	struct held_read h = { 0 };
+	pthread_t th;
+	STEP(reaper_hold(&k, held, &uffd, &h, &th));
+	long nb0 = nonblockable_invalidations();
+
+	STEP(oom_kill_victim(&k, cg));
+	int bad = xen_wait_unmapped(g.refs, 2, REAP_WAIT_MS,
+				    "victim killed, its mm held by the blocked reader");
+	if (atomic_load(&h.done)) {
+		ev("the reader returned (%zd, %s) before the grants were seen released: the mm "
+		   "may have gone by exit_mmap, not by the reaper", h.n, errname(h.err));
+		bad = 1;
+	}
+	long nb = nonblockable_invalidations();
+	if (nb0 < 0) {
+		note("no %s/stats: the non-blockable invalidation is not counted", GNTDEV_DEBUGFS);
+	} else if (nb <= nb0) {
+		ev("%s/stats: nonblockable_invalidations %ld before the kill, %ld after: the "
+		   "reaper's non-blockable invalidation was not seen", GNTDEV_DEBUGFS, nb0, nb);
+		bad = 1;
+	} else {
+		note("nonblockable_invalidations %ld -> %ld", nb0, nb);
+	}
+
+	/* let the reader go: the mm is freed when it returns */
+	struct uffdio_zeropage zp = { .range = { .start = (uintptr_t)held, .len = ps } };
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp) != 0)
+		note("UFFDIO_ZEROPAGE after the reap: %s", errname(errno));
+	close(uffd);
+	for (long t0 = mono_ms(); !atomic_load(&h.done) && mono_ms() - t0 < 10000;)
+		msleep(10);
+	CHECK(atomic_load(&h.done), "the reader is still blocked 10 s after its userfaultfd "
+	      "was resolved and closed");
+	pthread_join(th, NULL);
+	note("the reader returned %zd (%s)", h.n, h.n < 0 ? errname(h.err) : "bytes");
+	STEP(xen_wait_unmapped(g.refs, 2, 3000, "the reader returned, the mm freed"));
+	oom_cgroup_remove(cg);
+	sc_kid_close(&k);
+	granter_release(&g);
+	return bad;
 }
 
 const struct scenario scen_process[] = {
@@ -485,6 +643,12 @@ const struct scenario scen_process[] = {
 	  "a process with live raw and libxengnttab mappings OOM-killed in a memory "
 	  "cgroup releases them all and dom0 carries on",
 	  sc_oom_memcg, SC_MAPS | SC_OOM_REPORT },
+	{ "oom-reaper-nonblocking",
+	  "a process with a private read-only mapping OOM-killed in a memory cgroup, "
+	  "its mm kept alive by a remote read blocked on its userfaultfd, has the "
+	  "grants released by the OOM reaper (a non-blockable invalidation) before "
+	  "the mm goes",
+	  sc_oom_reaper, SC_MAPS | SC_OOM_REPORT },
 	{ "fork-after-madv-dofork",
 	  "MADV_DOFORK on a mapping is refused or a later fork still gives the child "
 	  "no access to the grant, before and after the parent releases it",

@@ -10,19 +10,15 @@
  */
 #include "runner.h"
 #include "scen_common.h"
+#include "textfile.h"
 
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define DEBUGFS        "/sys/kernel/debug"
-#define STATS_DIR      DEBUGFS "/xen-gntdev"
-#define DEBUGFS_MAGIC  0x64626720
 
 struct gstats {
 	long maps, user_pages, kernel_pages, invalidations, unmap_batches, deferred;
@@ -46,23 +42,18 @@ static long *field(struct gstats *s, size_t i)
 	return (long *)((char *)s + stat_names[i].off);
 }
 
-static int read_file(const char *path, char *buf, size_t len)
+/* dir/file into buf; 0, or 1 with evidence. */
+static int read_stats_file(const char *file, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	CHECK(fd >= 0, "open %s: %s", path, errname(errno));
-	size_t got = 0;
-	ssize_t n;
-	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	buf[got] = '\0';
-	close(fd);
+	int rc = file_read(GNTDEV_DEBUGFS, file, buf, len);
+	CHECK(rc == 0, "read %s/%s: %s", GNTDEV_DEBUGFS, file, errname(-rc));
 	return 0;
 }
 
 static int read_stats(struct gstats *s, const char *when)
 {
 	char buf[2048];
-	STEP(read_file(STATS_DIR "/stats", buf, sizeof(buf)));
+	STEP(read_stats_file("stats", buf, sizeof(buf)));
 	for (size_t i = 0; i < NSTATS; i++) {
 		*field(s, i) = -1;
 		size_t nl = strlen(stat_names[i].name);
@@ -70,7 +61,7 @@ static int read_stats(struct gstats *s, const char *when)
 			if (!strncmp(p, stat_names[i].name, nl) && p[nl] == ' ')
 				*field(s, i) = strtol(p + nl + 1, NULL, 10);
 		CHECK(*field(s, i) >= 0, "%s: no '%s' in %s/stats: %s", when, stat_names[i].name,
-		      STATS_DIR, buf);
+		      GNTDEV_DEBUGFS, buf);
 	}
 	return 0;
 }
@@ -90,16 +81,13 @@ static void show(const struct gstats *s, const char *when)
 /* debugfs mounted (mounting it if needed) and our directory present. */
 static void need_stats(void)
 {
-	struct statfs sf;
-	if (statfs(DEBUGFS, &sf) != 0)
-		skip("%s: %s", DEBUGFS, strerror(errno));
-	if ((unsigned long)sf.f_type != DEBUGFS_MAGIC) {
-		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) != 0)
-			skip("mount -t debugfs on %s: %s", DEBUGFS, strerror(errno));
+	int rc = debugfs_mount();
+	if (rc < 0)
+		skip("mount -t debugfs on %s: %s", DEBUGFS, strerror(-rc));
+	if (rc)
 		note("mounted debugfs on %s", DEBUGFS);
-	}
-	if (access(STATS_DIR "/stats", R_OK) != 0)
-		skip("no %s/stats (%s): this gntdev publishes no statistics", STATS_DIR,
+	if (access(GNTDEV_DEBUGFS "/stats", R_OK) != 0)
+		skip("no %s/stats (%s): this gntdev publishes no statistics", GNTDEV_DEBUGFS,
 		     strerror(errno));
 }
 
@@ -107,7 +95,7 @@ static void need_stats(void)
 static int maps_line(uint32_t count, uint32_t user, uint32_t kernel, const char *when)
 {
 	char buf[8192];
-	STEP(read_file(STATS_DIR "/maps", buf, sizeof(buf)));
+	STEP(read_stats_file("maps", buf, sizeof(buf)));
 	for (char *p = strchr(buf, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
 		unsigned long long off;
 		unsigned c, u, k;
@@ -116,7 +104,7 @@ static int maps_line(uint32_t count, uint32_t user, uint32_t kernel, const char 
 			return 0;
 	}
 	ev("%s: no line 'offset %u %u %u ...' in %s/maps: %s", when, count, user, kernel,
-	   STATS_DIR, buf);
+	   GNTDEV_DEBUGFS, buf);
 	return 1;
 }
 

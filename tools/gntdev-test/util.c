@@ -106,6 +106,8 @@ const char *errname(int e)
 	case ERANGE: return "ERANGE";
 	case E2BIG: return "E2BIG";
 	case ENXIO: return "ENXIO";
+	case EOVERFLOW: return "EOVERFLOW";
+	case EFBIG: return "EFBIG";
 	default: {
 		static char b[32];
 		snprintf(b, sizeof(b), "errno %d", e);

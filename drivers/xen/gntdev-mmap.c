@@ -44,7 +44,8 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 	/* After mremap() the VMA no longer sits where the pages were mapped. */
 	if (addr < map->vm_start || page >= map->count)
 		return NULL;
-	return map->pages[page];
+	/* NULL for a page that left the map (gntdev_unmap_leak_page()). */
+	return READ_ONCE(map->pages[page]);
 }
 
 #ifdef CONFIG_NUMA

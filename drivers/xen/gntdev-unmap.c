@@ -23,9 +23,10 @@
  * Pages still pinned are retried by the map's release work, with back-off;
  * nothing here ever sleeps.
  *
- * A kernel mapping that Xen refuses to unmap leaves the granted frame
- * behind the page's kernel address, so that page is never used again: it
- * leaves the map's pages and is not given back when the map is freed.
+ * A grant that Xen refuses to unmap, from user space or from the kernel,
+ * may leave the granted frame behind a PTE, so its page is never used
+ * again: it leaves the map's pages and is not given back when the map is
+ * freed (gntdev_unmap_leak_page()).
  */
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
@@ -57,6 +58,31 @@ static void gntdev_unmap_counted(struct gntdev_map *map, unsigned int n,
 	atomic_long_sub(n, pages);
 }
 
+/*
+ * Xen refused to unmap a grant of @page, from user space (@where "user
+ * space") or from the kernel: the granted frame may still sit behind the
+ * user PTE or behind the page's kernel address, so the page must never be
+ * used again.  Its kernel mapping, if it still has one, is left to Xen, and
+ * the page leaves the map's pages: the core mm (through
+ * find_special_page()) and the balloon never see it again.
+ */
+static void gntdev_unmap_leak_page(struct gntdev_map *map, unsigned int page,
+				   const char *where, int ret, s16 status)
+{
+	lockdep_assert_held(&map->lock);
+
+	pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from %s (%d/%d): leaking its page\n",
+			   map->grants[page].ref, map->grants[page].domid,
+			   where, ret, status);
+	if (map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE) {
+		map->kunmap_ops[page].handle = INVALID_GRANT_HANDLE;
+		map->kernel_live--;
+		atomic_long_dec(&gntdev_stats.kernel_pages);
+	}
+	WRITE_ONCE(map->pages[page], NULL);
+	atomic_long_inc(&gntdev_stats.leaked_pages);
+}
+
 static void gntdev_unmap_user_batch(struct gntdev_map *map,
 				    unsigned int first, unsigned int n)
 {
@@ -74,15 +100,13 @@ static void gntdev_unmap_user_batch(struct gntdev_map *map,
 	for (i = 0; i < n; i++) {
 		unsigned int page = first + i;
 
-		if (ret || ops[i].status != GNTST_okay)
-			pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from user space (%d/%d)\n",
-					   map->grants[page].ref,
-					   map->grants[page].domid,
-					   ret, ops[i].status);
 		ops[i].handle = INVALID_GRANT_HANDLE;
 		map->user_live--;
+		if (ret || ops[i].status != GNTST_okay)
+			gntdev_unmap_leak_page(map, page, "user space", ret,
+					       ops[i].status);
 		/* Without a kernel mapping nothing else will clear the mark. */
-		if (map->kunmap_ops[page].handle == INVALID_GRANT_HANDLE)
+		else if (map->kunmap_ops[page].handle == INVALID_GRANT_HANDLE)
 			ClearPageForeign(map->pages[page]);
 	}
 }
@@ -111,19 +135,6 @@ static bool gntdev_unmap_kernel_only(struct gntdev_map *map, unsigned int page)
 	       map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE;
 }
 
-/* Xen kept the kernel mapping of @page: take the page out of circulation. */
-static void gntdev_unmap_leak_page(struct gntdev_map *map, unsigned int page,
-				   int ret, s16 status)
-{
-	lockdep_assert_held(&map->lock);
-
-	pr_err_ratelimited("Xen refused to unmap grant %u of domain %u from the kernel (%d/%d): leaking its page\n",
-			   map->grants[page].ref, map->grants[page].domid,
-			   ret, status);
-	map->pages[page] = NULL;
-	atomic_long_inc(&gntdev_stats.leaked_pages);
-}
-
 static void gntdev_unmap_kernel_batch(struct gntdev_map *map,
 				      unsigned int first, unsigned int n)
 {
@@ -140,11 +151,12 @@ static void gntdev_unmap_kernel_batch(struct gntdev_map *map,
 	gntdev_unmap_counted(map, n, &gntdev_stats.kernel_pages);
 
 	for (i = 0; i < n; i++) {
-		if (ops[i].status != GNTST_okay)
-			gntdev_unmap_leak_page(map, first + i, ret,
-					       ops[i].status);
 		ops[i].handle = INVALID_GRANT_HANDLE;
 		map->kernel_live--;
+		/* A failed call may have skipped the p2m and the foreign mark. */
+		if (ret || ops[i].status != GNTST_okay)
+			gntdev_unmap_leak_page(map, first + i, "the kernel",
+					       ret, ops[i].status);
 	}
 }
 

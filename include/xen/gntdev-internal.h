@@ -121,8 +121,8 @@ struct gntdev_map_stats {
  * @notifier: PV: covers [@vm_start, @vm_start + @count pages).
  * @grants: (domid, ref) of each page.  Constant.
  * @pages: ballooned pages that receive the grants.  Constant, except that
- *	the entry of a page whose kernel mapping Xen refused to unmap is
- *	cleared under @lock: that page is never used again.
+ *	the entry of a page with a grant Xen refused to unmap is cleared
+ *	under @lock: that page is never used again.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
  *	@kernel_live, @release_queued, @notify and @stats.  A spinlock: it is taken by the
  *	notifier in non-blockable context.  Held across unmap hypercalls;
@@ -174,7 +174,7 @@ struct gntdev_map {
  * @unmap_batches: unmap hypercalls.
  * @deferred: pinned pages found when a map's release work was queued.
  * @leaked_pages: pages never given back because Xen refused to unmap
- *	their kernel mapping.
+ *	one of their grants.
  */
 struct gntdev_stats {
 	atomic_long_t maps;

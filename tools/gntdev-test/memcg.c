@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -34,4 +35,12 @@ void need_memcg(void)
 	if (file_read(CG_ROOT, "cgroup.subtree_control", buf, sizeof(buf)) != 0 ||
 	    !strstr(buf, "memory"))
 		skip("cannot enable the memory controller for children (%s)", errname(rc));
+}
+
+int memcg_child(char *cg, size_t len, const char *what)
+{
+	need_memcg();
+	snprintf(cg, len, CG_ROOT "/gntdev-test-%s-%d", what, (int)getpid());
+	CHECK(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, errname(errno));
+	return 0;
 }

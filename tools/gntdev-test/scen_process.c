@@ -331,9 +331,7 @@ static int sc_scm_rights(void)
 /* A child group of CG_ROOT limited to OOM_LIMIT without swap; its path in cg. */
 static int oom_cgroup(char *cg, size_t len)
 {
-	need_memcg();
-	snprintf(cg, len, CG_ROOT "/gntdev-test-oom-%d", (int)getpid());
-	CHECK(mkdir(cg, 0755) == 0, "mkdir %s: %s", cg, errname(errno));
+	STEP(memcg_child(cg, len, "oom"));
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%u", OOM_LIMIT);
 	int rc = file_write(cg, "memory.max", buf);

@@ -55,11 +55,7 @@ static int read_stats(struct gstats *s, const char *when)
 	char buf[2048];
 	STEP(read_stats_file("stats", buf, sizeof(buf)));
 	for (size_t i = 0; i < NSTATS; i++) {
-		*field(s, i) = -1;
-		size_t nl = strlen(stat_names[i].name);
-		for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-			if (!strncmp(p, stat_names[i].name, nl) && p[nl] == ' ')
-				*field(s, i) = strtol(p + nl + 1, NULL, 10);
+		*field(s, i) = kv_value(buf, stat_names[i].name);
 		CHECK(*field(s, i) >= 0, "%s: no '%s' in %s/stats: %s", when, stat_names[i].name,
 		      GNTDEV_DEBUGFS, buf);
 	}

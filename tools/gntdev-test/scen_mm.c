@@ -604,6 +604,13 @@ static _Noreturn void core_child(struct granter *g, const uint8_t *token, struct
 		ev("dumping child: setrlimit/mmap: %s", strerror(errno));
 		goto out;
 	}
+	/* Ask for shared file mappings too (the default filter leaves them
+	 * out), so that only VM_DONTDUMP keeps the granted pages out. */
+	int rc = file_write("/proc/self", "coredump_filter", "0x7f");
+	if (rc) {
+		ev("dumping child: coredump_filter: %s", errname(rc));
+		goto out;
+	}
 	for (int i = 0; i < CORE_TOKEN; i++)
 		inv[i] = ~token[i];
 	token_fill(a, ps, inv);

@@ -3,7 +3,7 @@
 #
 #   make setup    install build deps, fetch Xen + dom0 kernel into the cache (root)
 #   make module   build drivers/xen/xen-gntdev.ko against linux-headers-$(KVER)
-#   make tools    build tools/gntdev-test/gntdev-test
+#   make tools    build tools/gntdev-test/gntdev-test and granter-agent
 #   make run      all of the above, then the harness: our module, all scenarios
 #   make test     all set-up, then the test suite: xen-tests/suite.sh
 #   make bench    per-map operation cost vs maps per file, ours and Debian's

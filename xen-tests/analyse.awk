@@ -1,10 +1,14 @@
 # analyse.awk: turn the serial log of one harness run into verdicts.
 #
 # Input: the serial log (Xen lines "(XEN) ...", dom0 kernel lines
-# "[   1.234567] ...", init.sh's "HARNESS..." markers and the toolkit's TAP).
+# "[   1.234567] ...", init.sh's "HARNESS..." markers, the toolkit's TAP and,
+# with a granter domU, its console as "  | domU: ..." lines, which are
+# neither dom0 kernel lines nor TAP).
 # Variables (-v): junit (output path), expect (ours|stock), srcversion (of
 # our .ko on the host, may be empty), timed_out (0/1), timeout (seconds),
-# qemu_rc, elapsed (seconds), suite (testsuite name).
+# qemu_rc, elapsed (seconds), load_cycles (0: none were due), foreign (1: a
+# granter domU was due; granter markers in the log say so too), suite
+# (testsuite name).
 # Output: JUnit XML in `junit`; on stdout one "FAIL ..." block per failed
 # testcase and the final "N passed, N failed, N skipped" line.  Exit status
 # 1 if anything failed.
@@ -26,6 +30,16 @@ function xesc(s) {
 function tail_ev(to, k,    i, s) {
     s = ""
     for (i = (to - k + 1 > 1 ? to - k + 1 : 1); i <= to; i++) s = s L[i] "\n"
+    return s
+}
+# The HARNESS-FAIL line `at` and the "  | ..." evidence below it (at most
+# `k` lines; Xen's and the kernel's lines in between are left out).
+function fail_ev(at, k,    i, s) {
+    s = L[at] "\n"
+    for (i = at + 1; i <= n && k > 0; i++) {
+        if (L[i] ~ /^  \| /) { s = s L[i] "\n"; k-- }
+        else if (!is_xen(L[i]) && !is_kernel(L[i])) break
+    }
     return s
 }
 function is_xen(s) { return s ~ /^\(XEN\)/ }
@@ -79,6 +93,12 @@ BEGIN {
     if (line ~ /^HARNESS-FAIL: load-cycles/) { cycles_fail = n }
     if (line ~ /^HARNESS: leak-check /) leak = line
     if (line ~ /^HARNESS-FAIL: leak-check/) { leak_fail = n }
+    if (line ~ /^HARNESS: granter domid=/) granter_ok = line
+    if (line ~ /^HARNESS-FAIL: granter-ready/) granter_fail = n
+    if (line ~ /^HARNESS: granter-gone ok/) gone_ok = n
+    if (line ~ /^HARNESS-FAIL: granter-gone/) gone_fail = n
+    if (line ~ /^HARNESS: stress ok/) stress_ok = n
+    if (line ~ /^HARNESS-FAIL: stress/) stress_fail = n
     if (!in_tk) next
 
     # Inside the toolkit's output: TAP.
@@ -175,6 +195,15 @@ END {
         else add("harness", tname, "fail", why, ev)
     }
 
+    # 3b. FOREIGN=1: the granter domU's agent listened before the toolkit ran.
+    foreign = foreign || granter_ok != "" || granter_fail || gone_ok || gone_fail
+    if (foreign) {
+        if (granter_ok != "") add("harness", "granter-ready", "pass")
+        else if (granter_fail) add("harness", "granter-ready", "fail", "the granter's agent was not ready",
+                                   fail_ev(granter_fail, 60))
+        else add("harness", "granter-ready", "fail", saw_dev ? "no granter marker" : reached, tail_ev(n, 20))
+    }
+
     # 4. one testcase per TAP verdict.
     for (i = 1; i <= nv; i++) verdict(i)
 
@@ -191,6 +220,19 @@ END {
     if (why == "") add("harness", "toolkit-completed", "pass")
     else add("harness", "toolkit-completed", "fail", why,
              (tk_summary != "" ? tk_summary "\n" : "") tail_ev(tk_exit ? tk_exit : n, 20))
+
+    # 5a. FOREIGN=1: the stress run over the granter's pages passed, and
+    # after the granter's xl destroy, Xen held dom0 alone.
+    if (foreign) {
+        if (stress_fail) add("harness", "foreign-stress", "fail", "gntdev-test stress failed",
+                             fail_ev(stress_fail, 40))
+        else if (stress_ok) add("harness", "foreign-stress", "pass")
+        else add("harness", "foreign-stress", "fail", "no stress marker", tail_ev(n, 20))
+        if (gone_fail) add("harness", "granter-gone", "fail", "a domain besides dom0 outlived the granter's xl destroy",
+                           fail_ev(gone_fail, 40))
+        else if (gone_ok) add("harness", "granter-gone", "pass")
+        else add("harness", "granter-gone", "fail", "no granter-gone marker", tail_ev(n, 20))
+    }
 
     # 5b. the module survived LOAD_CYCLES unloads and reloads, without leaks.
     if (load_cycles) {

@@ -6,7 +6,7 @@
 # line; exits 1 if anything failed.  run.sh calls it after every boot; it can
 # also be rerun by hand on a saved log.  Facts the log cannot tell come from
 # the environment: GNTDEV (ours|stock), SRCVERSION (of our .ko), TIMED_OUT,
-# TIMEOUT, QEMU_RC, ELAPSED.
+# TIMEOUT, QEMU_RC, ELAPSED, LOAD_CYCLES, FOREIGN (1: a granter domU was due).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ $# -ge 1 ] || { echo "usage: analyse.sh SERIAL.LOG [JUNIT.xml]" >&2; exit 2; }
@@ -23,5 +23,6 @@ LC_ALL=C exec awk \
     -v qemu_rc="${QEMU_RC:-0}" \
     -v elapsed="${ELAPSED:-0}" \
     -v load_cycles="${LOAD_CYCLES:-100}" \
+    -v foreign="${FOREIGN:-0}" \
     -v suite="gntdev-xen-${GNTDEV:-ours}" \
     -f "$here/analyse.awk" "$log"

@@ -11,9 +11,18 @@
 #   HARNESS: device /dev/xen/gntdev ok   the device node exists
 #   HARNESS: gntdev-module expected=ours|stock banner=yes|no taint=.. version=.. srcversion=..
 #   HARNESS: dmesg: <line>               dom0 kernel lines mentioning gntdev
+#   HARNESS: granter domid=<D> ready-after=<S>s
+#                                        FOREIGN=1: the granter domU's agent
+#                                        listens (foreign/granter.sh)
+#   HARNESS-FAIL: granter-ready: <what>  ... or does not (evidence follows;
+#                                        the granter goes, then rc 95)
 #   HARNESS: toolkit-start pattern=<P>   gntdev-test is about to run
 #   (TAP lines from gntdev-test, unmodified)
+#   "  | domU: <line>"                   FOREIGN=1: the granter's console, at
+#                                        any point until granter-gone
 #   HARNESS: toolkit-exit rc=<N>
+#   HARNESS: granter-gone ok             FOREIGN=1: xl destroy left dom0 alone
+#   HARNESS-FAIL: granter-gone: <what>   ... or not (evidence follows)
 #   HARNESS: load-cycles ok n=<N>        the module went out and in N times
 #   HARNESS-FAIL: load-cycles <what>     ... or did not (evidence follows)
 #   HARNESS: leak-check ok|skip <why>    kmemleak found nothing new / absent
@@ -108,12 +117,27 @@ if [ "${CLIENTS:-0}" = 1 ]; then
     mark "toolkit-start pattern=<clients>"
     /clients/clients.sh
 else
+    # The toolkit's options; the kernel may have passed /init arguments.
+    set --
+    if [ "${FOREIGN:-0}" = 1 ]; then
+        # Grants of a granter domU, served by its agent through xenstore;
+        # xenstored keeps the module busy, so LOAD_CYCLES must be 0.
+        # shellcheck source=SCRIPTDIR/foreign/granter.sh
+        . /foreign/granter.sh
+        granter_start || finish 95
+        set -- --granter "$GRANTER" --granter-config /etc/xen/granter.cfg
+    fi
     mark "toolkit-start pattern=${PATTERN:-<all>}"
     # An empty PATTERN must vanish rather than become an empty argument.
-    /bin/gntdev-test run ${PATTERN:+"$PATTERN"}
+    # shellcheck disable=SC2086  # TOOLKIT_ARGS is a list of option words
+    /bin/gntdev-test run "$@" $TOOLKIT_ARGS ${PATTERN:+"$PATTERN"}
 fi
 rc=$?
 mark "toolkit-exit rc=$rc"
+if [ "${FOREIGN:-0}" = 1 ]; then
+    granter_stress
+    granter_stop
+fi
 
 # Unload and reload the module LOAD_CYCLES times, using the device every
 # tenth time.  Where the kernel has kmemleak (the debug lane), anything left

@@ -13,6 +13,8 @@
 #   GNTDEV_KO     our module (default <repo>/drivers/xen/xen-gntdev.ko)
 #   GNTDEV_TEST   toolkit binary (default <repo>/tools/gntdev-test/gntdev-test)
 #   GNTDEV_PARAMS module parameters for xen-gntdev.ko (default none)
+#   TOOLKIT_ARGS  more options for `gntdev-test run`, e.g. for a soak run by
+#                 hand: "--iterations 10000 --timeout 3600" (default none)
 #   PATTERN       passed to `gntdev-test run` (default: all scenarios)
 #   BENCH_STOCK   1: also ship Debian's module as xen-gntdev-stock.ko, for
 #                 gntdev-bench's side-by-side run (make bench)
@@ -20,6 +22,13 @@
 #                 100; 0 skips it, and with it the kmemleak check)
 #   CLIENTS       1: run real clients (xen-tests/clients/clients.sh: xenstored,
 #                 libxenvchan, QEMU's qdisk for a domU) instead of the toolkit
+#   FOREIGN       1: run the toolkit against a granter domU (xenstored, xl and
+#                 the domU: foreign/payload.sh), `gntdev-test run --granter D`
+#   GRANTER_AGENT the granter domU's agent, static (default
+#                 <repo>/tools/gntdev-test/granter-agent)
+#   STRESS_SECONDS, STRESS_SEED  FOREIGN=1 ends with `gntdev-test stress`
+#                 over the granter's pages: this long (default 60) with this
+#                 seed (default: the host's clock)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,8 +37,19 @@ CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
 GNTDEV=${GNTDEV:-ours}
 GNTDEV_KO=${GNTDEV_KO:-$repo/drivers/xen/xen-gntdev.ko}
 GNTDEV_TEST=${GNTDEV_TEST:-$repo/tools/gntdev-test/gntdev-test}
+GRANTER_AGENT=${GRANTER_AGENT:-$repo/tools/gntdev-test/granter-agent}
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+
+# need_static PROGRAM: it exists and is static: the toolkit cannot count on
+# a libc in dom0, the agent has none in its domU, and a dynamically linked
+# program there fails as "not found".
+need_static() {
+    [ -e "$1" ] || die "no $1: run \`make tools\`"
+    if command -v readelf >/dev/null && readelf -l "$1" 2>/dev/null | grep -q INTERP; then
+        die "$1 is dynamically linked; the initramfs needs a static binary"
+    fi
+}
 
 [ $# -eq 1 ] || die "usage: mkinitramfs.sh OUT.cpio.gz"
 out=$1
@@ -38,6 +58,7 @@ mods=${DOM0_MODULES:-$CACHE/$KVER/modules}/kernel/drivers/xen
 [ -d "$mods" ] || die "no $mods: run \`sudo make setup\` (KVER=$KVER)"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "no busybox: run \`sudo make setup\`"
+[ "${CLIENTS:-0}" != 1 ] || [ "${FOREIGN:-0}" != 1 ] || die "CLIENTS=1 and FOREIGN=1 are separate lanes"
 
 # sq VALUE: VALUE as a single-quoted shell word (for /etc/harness.conf).
 sq() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
@@ -75,22 +96,26 @@ esac
 
 [ "${BENCH_STOCK:-0}" != 1 ] || "$here/install-ko.sh" "$mods/xen-gntdev.ko" lib/modules/xen-gntdev-stock.ko
 
-[ -e "$GNTDEV_TEST" ] || die "no $GNTDEV_TEST: run \`make tools\`"
-# dom0 has no libc: a dynamically linked toolkit would fail as "not found".
-if command -v readelf >/dev/null && readelf -l "$GNTDEV_TEST" 2>/dev/null | grep -q INTERP; then
-    die "$GNTDEV_TEST is dynamically linked; the initramfs needs a static binary"
-fi
+need_static "$GNTDEV_TEST"
 install -m 755 "$GNTDEV_TEST" bin/gntdev-test
 
 if [ "${CLIENTS:-0}" = 1 ]; then
     CACHE=$CACHE "$here/clients/payload.sh" "$stage"
 fi
+if [ "${FOREIGN:-0}" = 1 ]; then
+    need_static "$GRANTER_AGENT"
+    CACHE=$CACHE GRANTER_AGENT=$GRANTER_AGENT "$here/foreign/payload.sh" "$stage"
+fi
 
 {
     echo "GNTDEV=$(sq "$GNTDEV")"
     echo "CLIENTS=$(sq "${CLIENTS:-0}")"
+    echo "FOREIGN=$(sq "${FOREIGN:-0}")"
+    echo "STRESS_SECONDS=$(sq "${STRESS_SECONDS:-60}")"
+    echo "STRESS_SEED=$(sq "${STRESS_SEED:-$(date +%s)}")"
     echo "PATTERN=$(sq "${PATTERN:-}")"
     echo "GNTDEV_PARAMS=$(sq "${GNTDEV_PARAMS:-}")"
+    echo "TOOLKIT_ARGS=$(sq "${TOOLKIT_ARGS:-}")"
     echo "DMESG_TAIL=$(sq "${DMESG_TAIL:-40}")"
     echo "LOAD_CYCLES=$(sq "${LOAD_CYCLES:-100}")"
 } > etc/harness.conf

@@ -18,10 +18,13 @@
 #                       (default 100, 0 skips), then ask kmemleak if present
 #   DOM0_VMLINUX        dom0 kernel (default: Debian's, $GNTDEV_CACHE/$KVER/vmlinux)
 #   DOM0_MODULES        its module tree (default: Debian's); see debug-lane.sh
-#   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS  see mkinitramfs.sh
+#   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS, TOOLKIT_ARGS  see mkinitramfs.sh
 #   ICOUNT=N            add `-icount shift=N` (deterministic, single-threaded TCG; slower)
 #   CLIENTS=1           real clients instead of the toolkit (see mkinitramfs.sh;
 #                       with LOAD_CYCLES=0: the clients end by unloading the module)
+#   FOREIGN=1           the toolkit maps grants of a granter domU, which xl starts
+#                       and destroys (see mkinitramfs.sh; with LOAD_CYCLES=0:
+#                       xenstored keeps the module busy); GRANTER_AGENT: its agent
 #   CONSOLE=0           do not copy the console to the terminal (still logged)
 #   SETUP=0             skip setup.sh (cache and packages known to be ready)
 #   XEN_ARGS, DOM0_ARGS extra Xen / dom0 kernel command-line words
@@ -96,6 +99,10 @@ vmlinux=${DOM0_VMLINUX:-$GNTDEV_CACHE/$KVER/vmlinux}
 
 # --- build -----------------------------------------------------------------
 progress "build: initramfs (GNTDEV=$GNTDEV KVER=$KVER PATTERN=${PATTERN:-<all>})"
+if [ "${CLIENTS:-0}" = 1 ] || [ "${FOREIGN:-0}" = 1 ]; then
+    # The load cycles' first rmmod would fail: the module is gone or busy.
+    [ "${LOAD_CYCLES:-100}" = 0 ] || early_fail build "CLIENTS=1 and FOREIGN=1 need LOAD_CYCLES=0"
+fi
 mkdir -p "$OUT"
 rm -f "$OUT/serial.log" "$OUT/junit.xml" "$OUT/qemu.stderr"
 SRCVERSION=
@@ -117,12 +124,12 @@ xen_cmdline="console=com1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all c
 # dom0: console on hvc0 (Xen forwards it to com1); printk timestamps are how
 # the analysis tells kernel lines from the toolkit's output.
 dom0_cmdline="console=hvc0 printk.time=1${DOM0_ARGS:+ $DOM0_ARGS}"
-# -cpu max without SMAP/SMEP: the PV dom0 crashes at once with them under
-# TCG.  -no-reboot: Xen resets the machine when dom0 reboots (init.sh does
-# that at the end) or on a crash/panic, and QEMU then exits.
+# -cpu max without SMAP/SMEP (a PV dom0 dies at once with them in TCG)
+# or AVX-512 (copies between domains lose bytes: docs/testing.md).
+# -no-reboot: Xen resets the machine if dom0 ends; QEMU exits.
 check_paths "$xen" "$vmlinux" "$OUT/initramfs.cpio.gz"
 # shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
-qemu=(qemu-system-x86_64 -M pc -cpu max,-smap,-smep -m 2048 -smp 2
+qemu=(qemu-system-x86_64 -M pc -cpu max,-smap,-smep,-avx512f -m 2048 -smp 2
       -display none -vga none -monitor none -serial stdio -no-reboot
       -kernel "$(qemu_path "$xen")" -append "$xen_cmdline"
       -initrd "$(qemu_path "$vmlinux") $dom0_cmdline,$(qemu_path "$OUT/initramfs.cpio.gz")")
@@ -155,7 +162,10 @@ monitor() {
                 esac ;;
             'HARNESS: toolkit-start'*) progress "toolkit started (${line#*pattern=})" ;;
             'ok '[0-9]*|'not ok '[0-9]*) progress "verdict: $line" ;;
-            'HARNESS: toolkit-exit'*) progress "toolkit finished; unloading and reloading the module ${LOAD_CYCLES:-100} times" ;;
+            'HARNESS: granter '*|'HARNESS: granter-gone '*) progress "${line#HARNESS: }" ;;
+            'HARNESS: toolkit-exit'*)
+                if [ "${LOAD_CYCLES:-100}" = 0 ]; then progress "toolkit finished"
+                else progress "toolkit finished; unloading and reloading the module ${LOAD_CYCLES:-100} times"; fi ;;
             'HARNESS: load-cycles '*|'HARNESS: leak-check '*) progress "${line#HARNESS: }" ;;
             'HARNESS-FAIL: '*) progress "${line#HARNESS-}" ;;
             'HARNESS-DONE '*) progress "done (${line#HARNESS-DONE })" ;;

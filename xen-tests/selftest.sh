@@ -38,6 +38,44 @@ HARNESS-DONE rc=0
 LOG
 }
 
+# foreign: a skeleton made a FOREIGN=1 run (no load cycles): the granter
+# is ready before the toolkit starts, passes the stress run after it and is
+# gone then; in between, its console shows lines that are neither verdicts
+# nor dom0 kernel reports.
+foreign() {
+    awk '/^HARNESS: toolkit-start/ { print "HARNESS: granter domid=1 ready-after=21s" }
+         /^HARNESS: (load-cycles|leak-check)/ { next }
+         { print }
+         /^ok 1 - alpha/ {
+             print "  | domU: [    3.000000] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x10"
+             print "  | domU: ok 9 - not a verdict"
+             print "  | domU: granter-agent: ready: /local/domain/1/data/gntdev-granter, port 5"
+         }
+         /^HARNESS: toolkit-exit/ {
+             print "HARNESS: stress ok seed=1764110000 seconds=60"
+             print "HARNESS: granter-gone ok"
+         }'
+}
+
+# granter_never_ready: a FOREIGN=1 run whose granter did not come up.
+granter_never_ready() {
+    skeleton | foreign | sed '/^HARNESS: granter domid=/,$d'
+    cat <<LOG
+  | domU: [    1.000000] Run /init as init process
+HARNESS-FAIL: granter-ready: no /local/domain/1/data/gntdev-granter/ready after 120s
+  | xl create:
+  | the granter's console ends:
+  |   [    1.000000] Run /init as init process
+  | xl list:
+  |   Name                                        ID   Mem VCPUs	State	Time(s)
+  |   Domain-0                                     0  1024     2     r-----      30.1
+  |   granter                                      1   192     1     -b----       2.0
+HARNESS: granter-gone ok
+HARNESS: dmesg-tail
+HARNESS-DONE rc=95
+LOG
+}
+
 pass=0 fail=0
 # check NAME WANT_RC WANT_FAILED_TESTCASE [env...] < log
 check() {
@@ -93,6 +131,16 @@ skeleton | sed 's/^HARNESS: leak-check .*/HARNESS-FAIL: leak-check: kmemleak fou
     check "leak found" 1 harness/leak-check
 skeleton | check "load cycles not asked for" 0 "" LOAD_CYCLES=0
 skeleton | grep -v '^HARNESS: load-cycles' | check "load cycles missing" 1 harness/load-cycles
+skeleton | foreign | check "foreign run passes" 0 "" FOREIGN=1 LOAD_CYCLES=0
+grep -q 'name="granter-gone"' "$tmp/junit.xml" ||
+    { echo "not ok - foreign run passes: no granter-gone testcase"; fail=$((fail + 1)); }
+granter_never_ready | check "granter never ready" 1 harness/granter-ready FOREIGN=1 LOAD_CYCLES=0
+granter_never_ready | check "granter judged without FOREIGN=1" 1 harness/granter-ready LOAD_CYCLES=0
+skeleton | check "FOREIGN=1 without a granter" 1 harness/granter-ready FOREIGN=1 LOAD_CYCLES=0
+skeleton | foreign | sed 's/^HARNESS: granter-gone ok/HARNESS-FAIL: granter-gone: Xen still holds more than dom0/' |
+    check "granter lingers" 1 harness/granter-gone FOREIGN=1 LOAD_CYCLES=0
+skeleton | foreign | sed 's/^HARNESS: stress ok.*/HARNESS-FAIL: stress: seed 1764110000, 60 s: stress: FAIL (2 errors)/' |
+    check "foreign stress fails" 1 harness/foreign-stress FOREIGN=1 LOAD_CYCLES=0
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,8 +8,13 @@
 #   pv                the toolkit on our module, Debian's dom0 kernel
 #   clients           real clients on our module: xenstored, libxenvchan,
 #                     QEMU's qdisk backend for a PV domU (clients/clients.sh)
+#   foreign           the toolkit on our module, mapping grants of a granter
+#                     PV domU (Debian's kernel and gntalloc, our agent) that
+#                     xl starts and destroys (foreign/granter.sh)
 #   debug             the pv lane on a lockdep/DEBUG_VM/KFENCE dom0 kernel
 #   debug-clients     the clients lane on that kernel
+#   debug-foreign     the foreign lane on that dom0 kernel (the granter keeps
+#                     Debian's)
 #
 # Set-up, the module and the toolkit must be built (make test does that).
 # LANES="pv debug" runs a subset.  Outputs: xen-tests/out/<lane>/ and
@@ -19,7 +24,7 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 out=$here/out
-LANES=${LANES:-harness-selftest style unit pv clients debug debug-clients}
+LANES=${LANES:-harness-selftest style unit pv clients foreign debug debug-clients debug-foreign}
 mkdir -p "$out"
 
 lane_cmd() {
@@ -29,8 +34,10 @@ lane_cmd() {
     unit)             make -C "$repo/tools/unit-tests" check ;;
     pv)               OUT=$out/pv SETUP=0 "$here/run.sh" ;;
     clients)          OUT=$out/clients CLIENTS=1 LOAD_CYCLES=0 SETUP=0 "$here/run.sh" ;;
+    foreign)          OUT=$out/foreign FOREIGN=1 LOAD_CYCLES=0 SETUP=0 "$here/run.sh" ;;
     debug)            OUT=$out/debug "$here/debug-lane.sh" ;;
     debug-clients)    OUT=$out/debug-clients CLIENTS=1 LOAD_CYCLES=0 "$here/debug-lane.sh" ;;
+    debug-foreign)    OUT=$out/debug-foreign FOREIGN=1 LOAD_CYCLES=0 "$here/debug-lane.sh" ;;
     *)                echo "suite: no lane '$1'" >&2; return 2 ;;
     esac
 }

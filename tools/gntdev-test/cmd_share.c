@@ -72,7 +72,7 @@ int cmd_share(int argc, char **argv)
 	}
 	struct granter g;
 	char err[256];
-	if (granter_share(&g, domid, count, writable, err, sizeof(err))) {
+	if (granter_share(&g, 0, domid, count, writable, err, sizeof(err))) {
 		fprintf(stderr, "share: %s\n", err);
 		return 1;
 	}
@@ -150,7 +150,7 @@ int cmd_selftest(int argc, char **argv)
 			xcheck_close(xc);
 			break;
 		}
-		if (granter_share(&g, 0, 2, 1, err, sizeof(err)) == 0) {
+		if (granter_share(&g, 0, 0, 2, 1, err, sizeof(err)) == 0) {
 			xengnttab_handle *xgt = xengnttab_open(NULL, 0);
 			void *m = xgt ? xengnttab_map_domain_grant_refs(xgt, 2, 0, g.refs,
 									PROT_READ) : NULL;

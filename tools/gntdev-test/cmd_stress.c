@@ -1,13 +1,16 @@
 /*
  * `stress`: random map/mmap/munmap/unmap traffic for N seconds against a
- * pool of gntalloc pages granted to ourselves, with up to MAX_LIVE maps
+ * pool of pages granted to ourselves through gntalloc, or by a granter
+ * domU's agent (--granter), with up to MAX_LIVE maps
  * alive at once (the same grant may be mapped several times), random
  * teardown orders (munmap then UNMAP, UNMAP then munmap, page-by-page
  * partial munmap, close of the whole fd, libxengnttab), occasional child
- * processes that exit with live maps.  Data is checked against the
- * granter's view on every map.  At the end Xen must show no grant of ours
- * mapped beyond the baseline, and the kernel log must be clean.
+ * processes that exit with live maps.  Data is checked on every map
+ * against what the pool must hold, and a write through a map against the
+ * granter's view.  At the end Xen must show no grant of the granter mapped
+ * beyond the baseline, and the kernel log must be clean.
  */
+#include "agent.h"
 #include "cmds.h"
 #include "gntdev_raw.h"
 #include "granter.h"
@@ -48,6 +51,8 @@ struct stats {
 };
 
 static uint32_t rng_state;
+/* What the pool's pages hold: the fill pattern and every write since. */
+static uint8_t *shadow;
 
 static uint32_t rnd(uint32_t n)
 {
@@ -75,21 +80,25 @@ static void usage_stress(FILE *f)
 {
 	fprintf(f,
 "usage: gntdev-test stress --seconds N [--seed S] [--max-pages M] [--grace MS]\n"
+"                          [--granter D|auto]\n"
 "  Loop random map/mmap/munmap/unmap operations (raw ioctls and\n"
 "  libxengnttab, 1..M pages per map, default M=16, up to %d maps alive,\n"
 "  partial munmaps in random order, fd close with live maps, children\n"
-"  exiting with live maps) for N seconds over %d self-granted pages,\n"
+"  exiting with live maps) for N seconds over %d pages granted by\n"
+"  ourselves, or by the granter agent in domain D (auto: the one xenstore\n"
+"  names),\n"
 "  checking data on every map.  Then require Xen's grant-table dump to be\n"
 "  back at its baseline (waiting up to --grace ms, default 2000) and the\n"
 "  kernel log to be clean.  Exit 0 iff no error.\n", MAX_LIVE, POOL);
 }
 
-/* Compare the mapped pages with the granter's view at a few offsets. */
-static void verify(const struct live *l, const struct granter *g, const char *what)
+/* Compare the mapped pages with what the pool holds at a few offsets; a
+ * write through the map must reach the granter. */
+static void verify(const struct live *l, struct granter *g, const char *what)
 {
 	long ps = pagesz();
 	for (uint32_t k = 0; k < l->count; k++) {
-		const uint8_t *gp = g->pages + (size_t)l->pool_idx[k] * ps;
+		uint8_t *gp = shadow + (size_t)l->pool_idx[k] * ps;
 		const uint8_t *mp = l->m + (size_t)k * ps;
 		for (int t = 0; t < 4; t++) {
 			long off = t == 0 ? 0 : t == 1 ? ps - 1 : (long)rnd(ps);
@@ -100,7 +109,7 @@ static void verify(const struct live *l, const struct granter *g, const char *wh
 				return;
 			}
 			if (v != gp[off]) {
-				fail("%s: page %u (pool %u) offset %ld: mapped 0x%02x granter 0x%02x",
+				fail("%s: page %u (pool %u) offset %ld: mapped 0x%02x want 0x%02x",
 				     what, k, l->pool_idx[k], off, v, gp[off]);
 				return;
 			}
@@ -108,8 +117,10 @@ static void verify(const struct live *l, const struct granter *g, const char *wh
 		if (l->writable) {
 			long off = rnd(ps);
 			uint8_t v = (uint8_t)rnd(256);
+			uint8_t seen;
 			((uint8_t *)mp)[off] = v;
-			if (gp[off] != v)
+			gp[off] = v;
+			if (granter_byte(g, (size_t)l->pool_idx[k] * ps + off, &seen) || seen != v)
 				fail("%s: write page %u offset %ld not seen by granter", what, k, off);
 		}
 	}
@@ -131,7 +142,7 @@ static int create(struct live *l, struct granter *g, int shared_fd, xengnttab_ha
 	int prot = PROT_READ | (l->writable ? PROT_WRITE : 0);
 	if (rnd(4) == 0) {
 		l->kind = 1;
-		l->m = xengnttab_map_domain_grant_refs(xgt, l->count, 0, refs, prot);
+		l->m = xengnttab_map_domain_grant_refs(xgt, l->count, g->owner, refs, prot);
 		if (!l->m) {
 			fail("xengnttab_map_domain_grant_refs(%u): %s", l->count, strerror(errno));
 			return -1;
@@ -144,7 +155,7 @@ static int create(struct live *l, struct granter *g, int shared_fd, xengnttab_ha
 			fail("open gntdev: %s", errname(l->fd));
 			return -1;
 		}
-		int rc = gd_map(l->fd, 0, refs, l->count, &l->index);
+		int rc = gd_map(l->fd, g->owner, refs, l->count, &l->index);
 		if (rc) {
 			fail("MAP(%u): %s", l->count, errname(rc));
 			if (l->fd != shared_fd)
@@ -221,7 +232,7 @@ static void child_exit(struct granter *g, struct stats *st)
 		int fd = gd_open();
 		uint32_t n = 1 + rnd(4);
 		uint64_t index;
-		if (fd >= 0 && gd_map(fd, 0, g->refs + rnd(POOL - 4), n, &index) == 0) {
+		if (fd >= 0 && gd_map(fd, g->owner, g->refs + rnd(POOL - 4), n, &index) == 0) {
 			uint8_t *m = gd_mmap(fd, index, n, PROT_READ | PROT_WRITE);
 			if (m)
 				m[0] ^= 0;
@@ -259,10 +270,12 @@ int cmd_stress(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "max-pages", required_argument, NULL, 'm' },
 		{ "grace", required_argument, NULL, 'g' },
+		{ "granter", required_argument, NULL, 'G' },
 		{ 0 }
 	};
+	uint32_t owner = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "hs:S:m:g:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hs:S:m:g:G:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage_stress(stdout); return 0;
 		case 's':
@@ -290,6 +303,10 @@ int cmd_stress(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'G':
+			if (parse_granter(optarg, &owner))
+				return 2;
+			break;
 		default: usage_stress(stderr); return 2;
 		}
 	}
@@ -298,7 +315,8 @@ int cmd_stress(int argc, char **argv)
 		return 2;
 	}
 	rng_state = seed ? seed : 1;
-	printf("# stress: %u s, seed %u, max %u pages per map\n", seconds, seed, max_pages);
+	printf("# stress: %u s, seed %u, max %u pages per map, granter d%u\n", seconds, seed,
+	       max_pages, owner);
 
 	char err[256];
 	struct xcheck *xc = xcheck_open(err, sizeof(err));
@@ -318,11 +336,19 @@ int cmd_stress(int argc, char **argv)
 		return 1;
 	}
 	struct granter g;
-	if (granter_share(&g, 0, POOL, 1, err, sizeof(err))) {
-		printf("# %s\nstress: FAIL\n", err);
+	long ps = pagesz();
+	shadow = malloc((size_t)POOL * ps);
+	if (!shadow || granter_share(&g, owner, 0, POOL, 1, err, sizeof(err))) {
+		printf("# %s\nstress: FAIL\n", shadow ? err : "out of memory");
 		return 1;
 	}
-	granter_fill(&g, seed);
+	if (granter_fill(&g, seed)) {
+		printf("# filling the pool failed\nstress: FAIL\n");
+		return 1;
+	}
+	for (uint32_t i = 0; i < POOL; i++)
+		for (long o = 0; o < ps; o++)
+			shadow[i * ps + o] = pattern_byte(seed, i, o);
 	int shared_fd = gd_open();
 	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
 	if (shared_fd < 0 || !xgt) {
@@ -354,11 +380,11 @@ int cmd_stress(int argc, char **argv)
 			struct gt_snap s;
 			if (xcheck_snapshot(xc, &s, err, sizeof(err)) == 0) {
 				uint32_t ref = g.refs[live[slot].pool_idx[0]];
-				if (!gt_snap_find(&s, 0, ref, 0))
+				if (!gt_snap_find(&s, owner, ref, 0))
 					fail("sanity: live map of ref %u not visible in Xen's dump", ref);
 				else
 					printf("# sanity: Xen shows live ref %u mapped (%zu entries)\n",
-					       ref, gt_snap_count(&s, 0));
+					       ref, gt_snap_count(&s, owner));
 				gt_snap_free(&s);
 			} else {
 				fail("sanity snapshot: %s", err);
@@ -382,13 +408,13 @@ int cmd_stress(int argc, char **argv)
 			fail("Xen after stress: %s", err);
 			break;
 		}
-		size_t n = gt_snap_leaks(&base, &now, 0, 0, NULL, NULL);
+		size_t n = gt_snap_leaks(&base, &now, owner, 0, NULL, NULL);
 		if (n == 0) {
 			gt_snap_free(&now);
 			break;
 		}
 		if (waited >= (long)grace) {
-			gt_snap_leaks(&base, &now, 0, 0, leak_line, NULL);
+			gt_snap_leaks(&base, &now, owner, 0, leak_line, NULL);
 			fail("Xen: %zu grant(s) still mapped after stress (waited %ld ms)", n, waited);
 			gt_snap_free(&now);
 			break;

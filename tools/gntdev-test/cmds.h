@@ -19,5 +19,8 @@ void hold_until_eof_or_signal(void);
 int parse_u32_list(const char *s, uint32_t **out);
 /* Parse an unsigned decimal/hex number; -1 on error. */
 int parse_u32(const char *s, uint32_t *out);
+/* Parse --granter: a domid, or "auto" for the one domain whose granter
+ * agent is ready.  -1 (with a message on stderr) on error. */
+int parse_granter(const char *s, uint32_t *domid);
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include <stdint.h>
 
+#include "agent.h"
 #include "cmds.h"
 #include "runner.h"
 #include "xencheck.h"
@@ -28,6 +29,24 @@ int parse_u32(const char *s, uint32_t *out)
 	if (errno || end == s || *end || v > UINT32_MAX || s[0] == '-')
 		return -1;
 	*out = (uint32_t)v;
+	return 0;
+}
+
+int parse_granter(const char *s, uint32_t *domid)
+{
+	char err[256];
+	if (strcmp(s, "auto")) {
+		if (parse_u32(s, domid) == 0)
+			return 0;
+		fprintf(stderr, "--granter: '%s' is neither a domid nor 'auto'\n", s);
+		return -1;
+	}
+	int d = agent_find(err, sizeof(err));
+	if (d < 0) {
+		fprintf(stderr, "--granter auto: %s\n", err);
+		return -1;
+	}
+	*domid = d;
 	return 0;
 }
 
@@ -97,16 +116,25 @@ static void usage_list(FILE *f)
 static void usage_run(FILE *f)
 {
 	fprintf(f,
-"usage: gntdev-test run [-v] [--timeout SEC] [--grace MS] [PATTERN]\n"
+"usage: gntdev-test run [-v] [--timeout SEC] [--grace MS] [--granter D|auto]\n"
+"                       [--granter-config PATH] [--iterations N] [PATTERN]\n"
 "  Run every scenario matching PATTERN (glob if it contains *?[, else\n"
 "  substring), each in its own forked process group, killed after\n"
 "  --timeout seconds (default 30).  A scenario passes only if its own\n"
 "  checks pass, Xen's grant-table dump ('g' debug key) shows no grant of\n"
-"  dom0 active beyond the pre-scenario baseline (waiting up to --grace ms,\n"
+"  the granter (dom0, or --granter's D) active beyond the pre-scenario\n"
+"  baseline (waiting up to --grace ms,\n"
 "  default 2000, for asynchronous release), and the kernel log gained no\n"
 "  WARNING/BUG/Oops/Bad page map/still pending/deferring/leaking/general\n"
 "  protection lines.  Scenarios that map must also prove the dump showed\n"
 "  their mapping while it was live.\n"
+"  --granter D maps grants of domain D instead of dom0's own: D runs\n"
+"  granter-agent, which shares its pages on request (auto: the one domain\n"
+"  whose agent is ready), and the dump must show D's grants released.\n"
+"  --granter-config PATH is D's xl configuration: the guest-*-while-mapped\n"
+"  scenarios start granters of their own from it (and skip without it).\n"
+"  --iterations N runs looping scenarios (unmap-notify-event-order) N rounds\n"
+"  instead of their default, for soak runs by hand.\n"
 "  Output is TAP; the last line is 'N passed, N failed[, N skipped]'.\n"
 "  -v prints notes and timings for passing scenarios too.\n");
 }
@@ -142,11 +170,14 @@ static int cmd_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "grace", required_argument, NULL, 'g' },
+		{ "granter", required_argument, NULL, 'G' },
+		{ "granter-config", required_argument, NULL, 'C' },
+		{ "iterations", required_argument, NULL, 'i' },
 		{ 0 }
 	};
 	int c;
 	uint32_t v;
-	while ((c = getopt_long(argc, argv, "hvt:g:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvt:g:G:C:i:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage_run(stdout); return 0;
 		case 'v': o.verbose = 1; break;
@@ -163,6 +194,17 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			}
 			o.grace_ms = v;
+			break;
+		case 'G':
+			if (parse_granter(optarg, &o.granter))
+				return 2;
+			break;
+		case 'C': o.granter_config = optarg; break;
+		case 'i':
+			if (parse_u32(optarg, &o.iterations) || !o.iterations) {
+				fprintf(stderr, "run: bad --iterations '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		default: usage_run(stderr); return 2;
 		}

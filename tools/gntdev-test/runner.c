@@ -3,8 +3,8 @@
  *   1. note kernel-log position, take a Xen baseline dump;
  *   2. fork a child (own process group) that runs the scenario and reports
  *      evidence over a pipe; SIGKILL the group on timeout;
- *   3. after the child is gone: Xen dump must show no grant of the test's
- *      granter active beyond the baseline (retrying for grace_ms), the
+ *   3. after the child is gone: Xen dump must show no grant of the run's
+ *      granter (dom0 itself, or --granter's domU) active beyond the baseline (retrying for grace_ms), the
  *      kernel log must be clean, and scenarios flagged SC_MAPS must have
  *      proved that the dump showed their mapping while it was live.
  */
@@ -28,6 +28,7 @@
 static const struct scenario *const tables[] = {
 	scen_basic, scen_munmap, scen_vma, scen_lifetime, scen_notify, scen_errors, scen_copy,
 	scen_pin, scen_concurrent, scen_stats, scen_compat, scen_mm, scen_gup_race,
+	scen_vchan, scen_guest_gone,
 	scen_process,   /* last: its MADV_DOFORK case upsets Debian's stock gntdev */
 };
 
@@ -152,8 +153,10 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 		close(pfd[0]);
 		setpgid(0, 0);
 		static struct tctx ctx;
-		ctx.granter = 0;
+		ctx.granter = o->granter;
 		ctx.mapdom = 0;
+		ctx.granter_config = o->granter_config;
+		ctx.iterations = o->iterations;
 		ctx.repfd = pfd[1];
 		ctx.verbose = o->verbose;
 		ctx.xc = NULL;
@@ -280,6 +283,7 @@ int runner_run(const struct run_opts *o)
 			total++;
 	printf("TAP version 13\n");
 	printf("1..%zu\n", total);
+	printf("# granter: d%u (%s grants)\n", o->granter, o->granter ? "foreign" : "self");
 	fflush(stdout);
 	if (total == 0) {
 		printf("# no scenario matches '%s'\n", o->pattern ? o->pattern : "");
@@ -358,7 +362,7 @@ int runner_run(const struct run_opts *o)
 					fail = 1;
 					break;
 				}
-				size_t leaks = gt_snap_leaks(&base, &now, 0, 0, NULL, NULL);
+				size_t leaks = gt_snap_leaks(&base, &now, o->granter, 0, NULL, NULL);
 				if (leaks == 0) {
 					if (tries > 0 && o->verbose)
 						res_add(&r, "note: Xen showed release only after %ld ms", waited);
@@ -367,10 +371,11 @@ int runner_run(const struct run_opts *o)
 				}
 				if (now_ms() >= until) {
 					struct leak_ctx lc = { &r, 0 };
-					gt_snap_leaks(&base, &now, 0, 0, leak_report, &lc);
-					res_add(&r, "Xen: %zu grant(s) of d0 active beyond baseline "
+					gt_snap_leaks(&base, &now, o->granter, 0, leak_report, &lc);
+					res_add(&r, "Xen: %zu grant(s) of d%u active beyond baseline "
 						"(%zu before, %zu after, waited %ld ms)", leaks,
-						gt_snap_count(&base, 0), gt_snap_count(&now, 0), waited);
+						o->granter, gt_snap_count(&base, o->granter),
+						gt_snap_count(&now, o->granter), waited);
 					gt_snap_free(&now);
 					fail = 1;
 					break;

@@ -33,11 +33,16 @@ extern const struct scenario scen_stats[];
 extern const struct scenario scen_compat[];
 extern const struct scenario scen_mm[];
 extern const struct scenario scen_gup_race[];
+extern const struct scenario scen_guest_gone[];
+extern const struct scenario scen_vchan[];
 
 struct run_opts {
 	const char *pattern;   /* NULL = all */
 	unsigned timeout;      /* seconds per scenario */
 	unsigned grace_ms;     /* how long to wait for Xen to show release */
+	uint32_t granter;      /* the domain whose grants scenarios map (0: us) */
+	const char *granter_config;  /* its xl configuration, to start more (or NULL) */
+	unsigned iterations;   /* rounds for looping scenarios (0: their default) */
 	int verbose;
 	int keep_going_without_xen; /* never set: a missing Xen check fails */
 };

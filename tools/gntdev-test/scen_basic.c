@@ -2,6 +2,7 @@
 #include "gntdev_raw.h"
 #include "granter.h"
 #include "runner.h"
+#include "scen_common.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,10 +15,8 @@
 /* Both directions of data flow through one mapping of 'n' pages. */
 static int roundtrip(uint32_t n)
 {
-	char err[256];
 	struct granter g;
-	CHECK(granter_share(&g, T->mapdom, n, 1, err, sizeof(err)) == 0, "%s", err);
-	granter_fill(&g, 0x5eed + n);
+	STEP(sc_share(&g, n, 1, 0x5eed + n));
 
 	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
 	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
@@ -36,15 +35,16 @@ static int roundtrip(uint32_t n)
 	static const long offs[] = { 0, 1, 511, 2048, 4095 };
 	for (uint32_t k = 0; k < n; k++)
 		for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
-			uint8_t v = (uint8_t)(0xa0 + k * 7 + i);
+			uint8_t v = (uint8_t)(0xa0 + k * 7 + i), seen;
 			m[k * ps + offs[i]] = v;
-			CHECK(g.pages[k * ps + offs[i]] == v,
+			STEP(granter_byte(&g, k * ps + offs[i], &seen));
+			CHECK(seen == v,
 			      "write via mapping page %u off %ld: granter sees 0x%02x, want 0x%02x",
-			      k, offs[i], g.pages[k * ps + offs[i]], v);
+			      k, offs[i], seen, v);
 		}
 	/* granter -> mapper again, after the mapping exists */
 	for (uint32_t k = 0; k < n; k++) {
-		memset(g.pages + k * ps + 100, 0x3c + k, 64);
+		STEP(granter_set(&g, k * ps + 100, 0x3c + k, 64));
 		for (int i = 0; i < 64; i++)
 			CHECK(m[k * ps + 100 + i] == (uint8_t)(0x3c + k),
 			      "granter write page %u off %d not seen through mapping (0x%02x)",
@@ -72,10 +72,8 @@ static int sc_basic_multi(void)
 /* xengnttab_map_grant_ref (single-ref API) and a read-only mapping. */
 static int sc_basic_readonly(void)
 {
-	char err[256];
 	struct granter g;
-	CHECK(granter_share(&g, T->mapdom, 1, 1, err, sizeof(err)) == 0, "%s", err);
-	granter_fill(&g, 77);
+	STEP(sc_share(&g, 1, 1, 77));
 	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
 	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
 	uint8_t *m = xengnttab_map_grant_ref(xgt, T->granter, g.refs[0], PROT_READ);
@@ -84,7 +82,9 @@ static int sc_basic_readonly(void)
 	STEP(xen_expect_mapped(g.refs, 1, "while mapped read-only"));
 	int sig = probe_write(m + 8, 0x11);
 	CHECK(sig != 0, "write through a PROT_READ mapping did not fault");
-	CHECK(g.pages[8] == pattern_byte(77, 0, 8), "faulting write changed the granted page");
+	uint8_t b;
+	STEP(granter_byte(&g, 8, &b));
+	CHECK(b == pattern_byte(77, 0, 8), "faulting write changed the granted page");
 	CHECK(xengnttab_unmap(xgt, m, 1) == 0, "xengnttab_unmap: %s", strerror(errno));
 	STEP(xen_expect_unmapped(g.refs, 1, "after unmap"));
 	xengnttab_close(xgt);
@@ -98,7 +98,6 @@ static int sc_basic_readonly(void)
  * success, and caps nothing; a cap here breaks QEMU's block backend. */
 static int sc_max_grants_no_cap(void)
 {
-	char err[256];
 	struct granter g;
 	uint8_t *m[4] = { NULL };
 	int fd = gd_open();
@@ -107,8 +106,7 @@ static int sc_max_grants_no_cap(void)
 	close(fd);
 	CHECK(rc == -ENOTTY, "raw SET_MAX_GRANTS(1): %s, want ENOTTY as Linux",
 	      rc ? errname(-rc) : "success");
-	CHECK(granter_share(&g, T->mapdom, 4, 1, err, sizeof(err)) == 0, "%s", err);
-	granter_fill(&g, 31);
+	STEP(sc_share(&g, 4, 1, 31));
 	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
 	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
 	CHECK(xengnttab_set_max_grants(xgt, 1) == 0, "xengnttab_set_max_grants(1): %s",

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,9 +17,34 @@ int sc_open(int *fd)
 int sc_share(struct granter *g, uint32_t n, int writable, uint32_t seed)
 {
 	char err[256];
-	CHECK(granter_share(g, T->mapdom, n, writable, err, sizeof(err)) == 0, "%s", err);
-	granter_fill(g, seed);
+	CHECK(granter_share(g, T->granter, T->mapdom, n, writable, err, sizeof(err)) == 0,
+	      "%s", err);
+	if (granter_fill(g, seed)) {
+		granter_release(g);
+		return 1;
+	}
 	return 0;
+}
+
+int sc_granter_sees(struct granter *g, size_t off, uint8_t want, const char *what)
+{
+	uint8_t b;
+	STEP(granter_byte(g, off, &b));
+	CHECK(b == want, "%s: the granter sees 0x%02x at offset %zu, want 0x%02x", what, b, off,
+	      want);
+	return 0;
+}
+
+int sc_granter_pattern(struct granter *g, uint32_t seed, const char *what)
+{
+	size_t len = (size_t)g->count * pagesz();
+	uint8_t *view = malloc(len);
+	int rc;
+
+	CHECK(view, "%s: out of memory", what);
+	rc = granter_read(g, 0, view, len) || check_pattern(view, seed, 0, g->count, what);
+	free(view);
+	return rc;
 }
 
 int sc_map_mmap(int fd, struct granter *g, uint32_t seed, int prot,

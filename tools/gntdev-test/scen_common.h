@@ -17,6 +17,13 @@ int sc_open(int *fd);
 /* Share n fresh pages with T->mapdom and fill them with pattern 'seed'. */
 int sc_share(struct granter *g, uint32_t n, int writable, uint32_t seed);
 
+/* The granter must see 'want' at byte 'off' of its share (evidence names
+ * 'what' otherwise). */
+int sc_granter_sees(struct granter *g, size_t off, uint8_t want, const char *what);
+
+/* The granter's view of its whole share holds pattern 'seed'. */
+int sc_granter_pattern(struct granter *g, uint32_t seed, const char *what);
+
 /* MAP ioctl + mmap of all of g's pages; checks the pattern. */
 int sc_map_mmap(int fd, struct granter *g, uint32_t seed, int prot,
 		uint64_t *index, uint8_t **m);

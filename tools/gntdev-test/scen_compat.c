@@ -92,11 +92,14 @@ static int sc_compat32(void)
 		} else if (!strncmp(line, "ok ", 3)) {
 			note("32-bit helper: %s", line);
 		} else if (!strcmp(line, "MAPPED")) {
+			uint8_t b77, notify;
 			mapped = 1;
-			CHECK(g.pages[77] == 0xa5, "the helper's write through its mapping is "
-			      "not in the granted page (0x%02x)", g.pages[77]);
-			CHECK(g.pages[ps + 5] == 0xff, "the helper's notify byte is 0x%02x, want 0xff",
-			      g.pages[ps + 5]);
+			STEP(granter_byte(&g, 77, &b77));
+			STEP(granter_byte(&g, ps + 5, &notify));
+			CHECK(b77 == 0xa5, "the helper's write through its mapping is "
+			      "not in the granted page (0x%02x)", b77);
+			CHECK(notify == 0xff, "the helper's notify byte is 0x%02x, want 0xff",
+			      notify);
 			STEP(xen_expect_mapped(g.refs, 2, "mapped by the 32-bit helper"));
 			CHECK(write(to[1], "go\n", 3) == 3, "pipe write: %s", errname(errno));
 		} else if (!strncmp(line, "DONE ", 5)) {
@@ -114,12 +117,15 @@ static int sc_compat32(void)
 	if (failed)
 		return 1;
 	CHECK(mapped, "the helper finished without mapping");
-	CHECK(g.pages[ps + 5] == 0, "the helper's CLEAR_BYTE notify byte is 0x%02x after its "
-	      "unmap, want 0", g.pages[ps + 5]);
+	uint8_t notify, copied[300];
+	STEP(granter_byte(&g, ps + 5, &notify));
+	CHECK(notify == 0, "the helper's CLEAR_BYTE notify byte is 0x%02x after its "
+	      "unmap, want 0", notify);
+	STEP(granter_read(&g, ps + 1000, copied, sizeof(copied)));
 	for (int i = 0; i < 300; i++)
-		CHECK(g.pages[ps + 1000 + i] == (uint8_t)(i * 3 + 1),
+		CHECK(copied[i] == (uint8_t)(i * 3 + 1),
 		      "the helper's GRANT_COPY into the last page: byte %d is 0x%02x", i,
-		      g.pages[ps + 1000 + i]);
+		      copied[i]);
 	STEP(xen_expect_unmapped(g.refs, 2, "after the 32-bit helper unmapped"));
 	close(to[1]);
 	close(from[0]);

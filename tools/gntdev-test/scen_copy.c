@@ -66,16 +66,17 @@ static int sc_copy(void)
 	struct granter g;
 	long ps = pagesz();
 	STEP(sc_share(&g, 2, 1, 210));
-	memset(g.pages + ps, 0, ps);
+	STEP(granter_set(&g, ps, 0, ps));
 	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
 	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
 
-	/* local buffers straddling a page boundary */
-	uint8_t *local = mmap(NULL, 3 * ps, PROT_READ | PROT_WRITE,
+	/* local buffers straddling a page boundary; the granter's page 1 */
+	uint8_t *local = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(local != MAP_FAILED, "mmap: %s", errname(errno));
 	uint8_t *in = local + ps - 300;          /* 1000 bytes: 300 + 700 */
 	uint8_t *out = local + 2 * ps - 1000;    /* 2000 bytes: 1000 + 1000 */
+	uint8_t *page1 = local + 3 * ps;
 	memset(in, 0, 1000);
 
 	seg_t seg[3];
@@ -98,11 +99,12 @@ static int sc_copy(void)
 		CHECK(in[i] == pattern_byte(210, 0, 100 + i),
 		      "copied-in byte %d: 0x%02x want 0x%02x", i, in[i],
 		      pattern_byte(210, 0, 100 + i));
+	STEP(granter_read(&g, ps, page1, ps));
 	for (int i = 0; i < 2000; i++)
-		CHECK(g.pages[ps + 2000 + i] == (uint8_t)(i * 7 + 3),
-		      "copied-out byte %d: 0x%02x want 0x%02x", i, g.pages[ps + 2000 + i],
+		CHECK(page1[2000 + i] == (uint8_t)(i * 7 + 3),
+		      "copied-out byte %d: 0x%02x want 0x%02x", i, page1[2000 + i],
 		      (uint8_t)(i * 7 + 3));
-	CHECK(g.pages[ps + 1999] == 0 && g.pages[ps + 4000] == 0,
+	CHECK(page1[1999] == 0 && page1[4000] == 0,
 	      "copy-out wrote outside [2000, 4000)");
 
 	/* segments the device must refuse as a whole (upstream: EINVAL) */
@@ -117,7 +119,9 @@ static int sc_copy(void)
 	CHECK(rc != 0 && errno == EINVAL,
 	      "copy crossing the foreign destination page end: %s, want EINVAL",
 	      rc ? strerror(errno) : "success");
-	CHECK(g.pages[ps + ps - 8] == 0, "refused copy wrote to the destination page");
+	STEP(granter_read(&g, 2 * ps - 8, page1, 8));
+	CHECK(!memcmp(page1, "\0\0\0\0\0\0\0\0", 8),
+	      "refused copy wrote to the destination page");
 	seg_out(&seg[1], out, 0, 0, 8);
 	seg[1].dest.virt = in;
 	seg[1].flags = 0;
@@ -160,8 +164,10 @@ static int sc_copy_ro(void)
 	CHECK(seg[0].status != ST_OKAY, "copy into a read-only grant reported okay");
 	CHECK(seg[1].status == ST_OKAY, "copy out of a read-only grant: status %d",
 	      seg[1].status);
+	uint8_t page[64];
+	STEP(granter_read(&g, 8, page, sizeof(page)));
 	for (int i = 0; i < 64; i++)
-		CHECK(g.pages[8 + i] == pattern_byte(220, 0, 8 + i),
+		CHECK(page[i] == pattern_byte(220, 0, 8 + i),
 		      "read-only granted page modified at %d", 8 + i);
 	for (int i = 0; i < 16; i++)
 		CHECK(buf[32 + i] == pattern_byte(220, 0, 8 + i), "copied-out byte %d wrong", i);
@@ -214,11 +220,12 @@ static int sc_copy_many(void)
 	struct granter g;
 	long ps = pagesz();
 	STEP(sc_share(&g, 4, 1, 300));            /* pages 0,1 sources; 2,3 destinations */
-	memset(g.pages + 2 * ps, 0, 2 * ps);
-	uint8_t *local = mmap(NULL, 8 * ps, PROT_READ | PROT_WRITE,
+	STEP(granter_set(&g, 2 * ps, 0, 2 * ps));
+	uint8_t *local = mmap(NULL, 10 * ps, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(local != MAP_FAILED, "mmap: %s", errname(errno));
 	uint8_t *in = local, *out = local + 4 * ps, *scratch = local + 7 * ps;
+	uint8_t *dest = local + 8 * ps;    /* the granter's pages 2 and 3, read back */
 	memset(in, 0, 4 * ps);
 	for (long i = 0; i < 3 * ps; i++)
 		out[i] = (uint8_t)(i * 13 + 5);
@@ -247,14 +254,14 @@ static int sc_copy_many(void)
 			break;
 		case 1:     /* local -> foreign page 2 */
 			seg_out(&seg[i], out + cout, g.refs[2], c2, len);
-			exp[i].dst = g.pages + 2 * ps + c2;
+			exp[i].dst = dest + c2;
 			exp[i].want_local = out + cout;
 			cout += len + 700;       /* local sides cross pages too */
 			c2 += len + 2;
 			break;
 		default:    /* foreign page sp -> foreign page 3 */
 			seg_ff(&seg[i], g.refs[sp], soff, g.refs[3], c3, len);
-			exp[i].dst = g.pages + 3 * ps + c3;
+			exp[i].dst = dest + ps + c3;
 			exp[i].spage = sp;
 			exp[i].soff = soff;
 			c3 += len + 2;
@@ -266,6 +273,7 @@ static int sc_copy_many(void)
 	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
 	int rc = copy(xgt, MANY, seg);
 	CHECK(rc == 0, "xengnttab_grant_copy(%d segments): %s", MANY, strerror(errno));
+	STEP(granter_read(&g, 2 * ps, dest, 2 * ps));
 	for (int i = 0; i < MANY; i++) {
 		if (is_bad_seg(i)) {
 			CHECK(seg[i].status != ST_OKAY, "segment %d (bad ref) reported okay", i);
@@ -289,7 +297,7 @@ static int sc_copy_many(void)
 			      "segment %d (kind %d) wrote past its %u bytes", i, i % 3, seg[i].len);
 	STEP(xen_expect_unmapped(g.refs, 4, "after grant copies"));
 	xengnttab_close(xgt);
-	munmap(local, 8 * ps);
+	munmap(local, 10 * ps);
 	granter_release(&g);
 	return 0;
 }

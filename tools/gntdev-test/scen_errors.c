@@ -428,7 +428,8 @@ static int sc_invalid_refs(void)
 	STEP(sc_open(&fd));
 	STEP(sc_share(&g, 2, 1, 190));
 	/* a ref that was granted and released: in range, but not granted now */
-	CHECK(granter_share(&stale, T->mapdom, 1, 1, err, sizeof(err)) == 0, "%s", err);
+	CHECK(granter_share(&stale, T->granter, T->mapdom, 1, 1, err, sizeof(err)) == 0, "%s",
+	      err);
 	uint32_t stale_ref = stale.refs[0];
 	granter_release(&stale);
 
@@ -465,8 +466,10 @@ static int sc_ro_grant_writable(void)
 	uint8_t *m = gd_mmap(fd, index, 2, PROT_READ | PROT_WRITE);
 	if (m) {
 		int sig = probe_write(m, 0x33);
+		uint8_t b;
+		STEP(granter_byte(&g, 0, &b));
 		ev("writable mmap of a read-only grant succeeded; write %s; granter byte 0x%02x",
-		   sig ? "faulted" : "went through", g.pages[0]);
+		   sig ? "faulted" : "went through", b);
 		munmap(m, 2 * ps);
 		gd_unmap(fd, index, 2);
 		return 1;
@@ -495,9 +498,11 @@ static int sc_ro_grant_writable(void)
 		/* allowed at VMA level (upstream keeps VM_MAYWRITE), but the
 		 * PTE is read-only: a write must fault, never reach the page */
 		int sig = probe_write(m + 5, 0x44);
+		uint8_t b;
+		STEP(granter_byte(&g, 5, &b));
 		CHECK(sig != 0, "write after mprotect(PROT_WRITE) of a read-only grant "
-		      "mapping went through (granter byte 0x%02x)", g.pages[5]);
-		CHECK(g.pages[5] == pattern_byte(200, 0, 5),
+		      "mapping went through (granter byte 0x%02x)", b);
+		CHECK(b == pattern_byte(200, 0, 5),
 		      "read-only granted page modified after mprotect(PROT_WRITE)");
 		note("mprotect(PROT_WRITE) allowed, write faults with signal %d", sig);
 	} else {

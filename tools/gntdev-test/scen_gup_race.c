@@ -150,7 +150,9 @@ static int gup_race(int use_munmap)
 	struct sc_map s;
 	long ps = pagesz();
 	STEP(sc_setup(&s, RACE_PAGES, RACE_SEED, "first round mapped"));
-	struct race r = { .want = s.g.pages, .addr = s.m, .len = (size_t)RACE_PAGES * ps };
+	uint8_t want[RACE_PAGES * ps];
+	STEP(granter_read(&s.g, 0, want, sizeof(want)));
+	struct race r = { .want = want, .addr = s.m, .len = (size_t)RACE_PAGES * ps };
 	CHECK(munmap(s.m, r.len) == 0, "munmap: %s", errname(errno));
 	s.m = NULL;
 	int rc = gd_unmap(s.fd, s.index, RACE_PAGES);

@@ -136,7 +136,7 @@ static int sc_close_before_munmap(void)
 	CHECK(close(s.fd) == 0, "close: %s", errname(errno));
 	STEP(check_pattern(s.m, 120, 0, 2, "after close(fd)"));
 	s.m[ps + 77] = 0x5a;
-	CHECK(s.g.pages[ps + 77] == 0x5a, "write after close(fd) not seen by granter");
+	STEP(sc_granter_sees(&s.g, ps + 77, 0x5a, "write after close(fd) not seen by granter"));
 	STEP(xen_expect_mapped(s.g.refs, 2, "after close(fd), still mmapped"));
 	CHECK(munmap(s.m, 2 * ps) == 0, "munmap: %s", errname(errno));
 	STEP(xen_expect_unmapped(s.g.refs, 2, "after munmap of the last user"));
@@ -180,15 +180,14 @@ static int sc_notify_munmap(void)
 	if (rc == -ENOTTY)
 		skip("IOCTL_GNTDEV_SET_UNMAP_NOTIFY not implemented (ENOTTY)");
 	CHECK(rc == 0, "SET_UNMAP_NOTIFY(CLEAR_BYTE): %s", errname(rc));
-	CHECK(s.g.pages[off] == 0xff, "byte not 0xff before unmap");
+	STEP(sc_granter_sees(&s.g, off, 0xff, "byte not 0xff before unmap"));
 	CHECK(munmap(s.m, 2 * ps) == 0, "munmap: %s", errname(errno));
 	rc = gd_unmap(s.fd, s.index, 2);
 	CHECK(rc == 0, "UNMAP: %s", errname(rc));
 	STEP(xen_expect_unmapped(s.g.refs, 2, "after munmap+UNMAP"));
-	CHECK(s.g.pages[off] == 0, "notify byte is 0x%02x after unmap, want 0", s.g.pages[off]);
-	CHECK(s.g.pages[off - 1] == pattern_byte(140, 1, 320) &&
-	      s.g.pages[off + 1] == pattern_byte(140, 1, 322),
-	      "neighbours of the notify byte changed");
+	STEP(sc_granter_sees(&s.g, off, 0, "the notify byte after unmap"));
+	STEP(sc_granter_sees(&s.g, off - 1, pattern_byte(140, 1, 320), "the byte before it"));
+	STEP(sc_granter_sees(&s.g, off + 1, pattern_byte(140, 1, 322), "the byte after it"));
 	/* unknown index -> ENOENT, bad action -> EINVAL (upstream) */
 	rc = gd_set_unmap_notify(s.fd, s.index + 64 * ps, UNMAP_NOTIFY_CLEAR_BYTE, 0);
 	CHECK(rc == -ENOENT, "SET_UNMAP_NOTIFY on unknown index: %s, want ENOENT", errname(rc));
@@ -204,10 +203,10 @@ static int sc_notify_exit(void)
 	STEP(sc_share(&g, 1, 1, 150));
 	STEP(holder_start(&h, &g, 1, 150, 200));
 	STEP(xen_expect_mapped(g.refs, 1, "holder alive"));
-	CHECK(g.pages[200] == 0xff, "holder's write of the notify byte not seen");
+	STEP(sc_granter_sees(&g, 200, 0xff, "holder's write of the notify byte not seen"));
 	STEP(holder_end(&h, SIGKILL));
 	STEP(xen_expect_unmapped(g.refs, 1, "after holder killed"));
-	CHECK(g.pages[200] == 0, "notify byte is 0x%02x after holder died, want 0", g.pages[200]);
+	STEP(sc_granter_sees(&g, 200, 0, "the notify byte after the holder died"));
 	granter_release(&g);
 	return 0;
 }

@@ -45,9 +45,11 @@ static int mm_rw(struct sc_map *s, uint32_t seed, uint8_t tag, const char *when)
 		uint8_t want = pattern_byte(seed, k, 100 + k);
 		int sig = probe_write(s->m + o, want ^ tag);
 		CHECK(sig == 0, "%s: writing page %u raised signal %d", when, k, sig);
-		CHECK(s->g.pages[o] == (uint8_t)(want ^ tag),
+		uint8_t seen;
+		STEP(granter_byte(&s->g, o, &seen));
+		CHECK(seen == (uint8_t)(want ^ tag),
 		      "%s: write to page %u not seen by the granter (0x%02x, want 0x%02x)",
-		      when, k, s->g.pages[o], want ^ tag);
+		      when, k, seen, want ^ tag);
 		sig = probe_write(s->m + o, want);
 		CHECK(sig == 0, "%s: writing page %u back raised signal %d", when, k, sig);
 	}
@@ -74,7 +76,7 @@ static int mm_gone(struct sc_map *s, uint32_t seed, const char *when)
 		CHECK(sig == SIGBUS, "%s: writing page %u gave signal %d, want SIGBUS",
 		      when, k, sig);
 	}
-	return check_pattern(s->g.pages, seed, 0, s->n, "granter's view after the fault");
+	return sc_granter_pattern(&s->g, seed, "granter's view after the fault");
 }
 
 /* A /proc, /sys or cgroup file holding one number: its value, or -1. */
@@ -291,10 +293,24 @@ static int sc_clear_refs_soft_dirty(void)
 	return sc_teardown(&s);
 }
 
-/* clear_refs "1" only clears accessed bits: the mapping stays live. */
+/*
+ * clear_refs "1" only clears accessed bits: the mapping stays live.
+ *
+ * Not on a PV dom0 with foreign grants: clear_refs clears the accessed bit
+ * of every PTE whose page vm_normal_page() finds (ours, through
+ * find_special_page(), which GUP needs), by a plain locked write to the
+ * read-only page table; Xen's emulation of that write refuses a PTE that
+ * maps another domain's frame, and dom0 oopses in
+ * ptep_test_and_clear_young().  No mmu_notifier event comes first, so no
+ * gntdev can step aside: Debian's has the same find_special_page() and
+ * takes the same path.  docs/testing.md has the trace.
+ */
 static int sc_clear_refs_all(void)
 {
 	struct sc_map s;
+	if (T->granter && dom_is_pv())
+		skip("oopses a PV dom0 with foreign grants, in ptep_test_and_clear_young(), "
+		     "whichever gntdev (see docs/testing.md)");
 	STEP(sc_setup(&s, 3, 320, "mapped"));
 	STEP(mm_rw(&s, 320, 0x22, "before clear_refs"));
 	int rc = clear_refs("1");
@@ -361,14 +377,13 @@ static int sc_remote_rw(void)
 		ssize_t w = pwrite(fd, &v, 1, (off_t)(uintptr_t)(s.m + o));
 		CHECK(w == 1, "pwrite /proc/self/mem, page %u: %s", k,
 		      w < 0 ? errname(errno) : "short");
-		CHECK(s.g.pages[o] == v, "pwrite /proc/self/mem to page %u not seen by the granter",
-		      k);
+		STEP(sc_granter_sees(&s.g, o, v, "pwrite /proc/self/mem not seen by the granter"));
 		v = want ^ 0x3c;
 		struct iovec l = { &v, 1 }, r = { s.m + o, 1 };
 		w = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
 		CHECK(w == 1, "process_vm_writev, page %u: %s", k,
 		      w < 0 ? errname(errno) : "short");
-		CHECK(s.g.pages[o] == v, "process_vm_writev to page %u not seen by the granter", k);
+		STEP(sc_granter_sees(&s.g, o, v, "process_vm_writev not seen by the granter"));
 		CHECK(s.m[o] == v, "process_vm_writev to page %u not seen through the mapping", k);
 		s.m[o] = want;
 	}
@@ -617,8 +632,10 @@ static _Noreturn void core_child(struct granter *g, const uint8_t *token, struct
 	if (sc_open(&fd) || gd_map(fd, T->granter, g->refs, g->count, &index) ||
 	    !(m = gd_mmap(fd, index, g->count, PROT_READ | PROT_WRITE)))
 		goto out;
-	for (uint32_t p = 0; p < g->count; p++)
-		if (memcmp(m + (size_t)p * ps, g->pages, CORE_TOKEN * CORE_REPS)) {
+	/* byte by byte: a needle-sized copy of the token would be dumped */
+	for (uint32_t i = 0; i < g->count * ps; i++)
+		if (m[i] != token[i % CORE_TOKEN]) {
+			uint32_t p = i / ps;
 			ev("dumping child: page %u does not show the token", p);
 			goto out;
 		}
@@ -666,7 +683,15 @@ static int core_dump(void)
 	CHECK(getrandom(token, sizeof(token), 0) == (ssize_t)sizeof(token),
 	      "getrandom: %s", errname(errno));
 	STEP(sc_share(&g, 2, 1, 390));
-	token_fill(g.pages, (size_t)g.count * ps, token);
+	/* Fill the granter's pages, then wipe our copy: the child inherits
+	 * our memory, and any needle in it would be dumped. */
+	uint8_t *page = malloc(ps);
+	CHECK(page, "out of memory");
+	token_fill(page, ps, token);
+	for (uint32_t p = 0; p < g.count; p++)
+		STEP(granter_write(&g, (size_t)p * ps, page, ps));
+	explicit_bzero(page, ps);
+	free(page);
 	struct sc_kid k;
 	int child = sc_fork_kid(&k);
 	if (child < 0)

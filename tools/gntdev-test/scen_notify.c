@@ -4,7 +4,11 @@
  * interdomain port to it and arms CLEAR_BYTE | SEND_EVENT on the mapped
  * page.  When the event arrives, the granting side must already read the
  * byte as 0, however the mapping side went away.
+ *
+ * The granting side is this process for self grants, and the granter
+ * agent for a foreign granter: it notes the byte as each event arrives.
  */
+#include "agent.h"
 #include "runner.h"
 #include "scen_common.h"
 
@@ -97,45 +101,155 @@ out:
 	_exit(0);
 }
 
-/* Wait for an event on the granter's port; 1 with evidence if none. */
-static int wait_event(xenevtchn_handle *xce, evtchn_port_t gport, int timeout_ms,
-		      const char *when)
+/*
+ * The granting side's end of the event channel.  Self: our own unbound
+ * port, read here.  Foreign: the agent's port; the agent counts the events
+ * and notes the watched byte as the first one arrives.
+ */
+struct gside {
+	struct granter *g;
+	xenevtchn_handle *xce;     /* self only */
+	evtchn_port_t port;
+	long off;                  /* the byte armed this iteration */
+};
+
+static int gside_open(struct gside *gs, struct granter *g)
 {
-	struct pollfd p = { .fd = xenevtchn_fd(xce), .events = POLLIN };
-	int pr = poll(&p, 1, timeout_ms);
-	CHECK(pr == 1, "%s: no event within %d ms", when, timeout_ms);
-	xenevtchn_port_or_error_t port = xenevtchn_pending(xce);
-	CHECK(port >= 0, "%s: xenevtchn_pending: %s", when, strerror(errno));
-	xenevtchn_unmask(xce, port);
-	CHECK((evtchn_port_t)port == gport, "%s: event on port %d, want %u", when, port, gport);
+	char err[256];
+	gs->g = g;
+	if (g->owner) {
+		int port = agent_port(g->owner, err, sizeof(err));
+		CHECK(port >= 0, "%s", err);
+		gs->port = port;
+		return 0;
+	}
+	gs->xce = xenevtchn_open(note_logger(), 0);
+	if (!gs->xce)
+		skip("xenevtchn_open: %s (xen-evtchn not loaded?)", strerror(errno));
+	xenevtchn_port_or_error_t port = xenevtchn_bind_unbound_port(gs->xce, T->mapdom);
+	CHECK(port >= 0, "bind_unbound_port(d%u): %s", T->mapdom, strerror(errno));
+	gs->port = port;
 	return 0;
 }
 
-static int sc_notify_event(void)
+static void gside_close(struct gside *gs)
 {
-	xenevtchn_handle *xce = xenevtchn_open(note_logger(), 0);
-	if (!xce)
-		skip("xenevtchn_open: %s (xen-evtchn not loaded?)", strerror(errno));
-	xenevtchn_port_or_error_t gport = xenevtchn_bind_unbound_port(xce, T->mapdom);
-	CHECK(gport >= 0, "bind_unbound_port(d%u): %s", T->mapdom, strerror(errno));
+	if (!gs->xce)
+		return;
+	xenevtchn_unbind(gs->xce, gs->port);
+	xenevtchn_close(gs->xce);
+}
+
+/* The agent's event count, the byte at the first event, the byte now. */
+static int agent_events(struct gside *gs, long *count, int *first, const char *when)
+{
+	char out[128];
+	int now;
+	CHECK(!agent_call(gs->g->owner, out, sizeof(out), "events"), "%s: events: %s", when,
+	      out);
+	CHECK(sscanf(out, "%ld %d %d", count, first, &now) == 3, "%s: events said '%s'", when,
+	      out);
+	return 0;
+}
+
+/* Watch byte 'off' from now on (foreign: counters start again). */
+static int gside_arm(struct gside *gs, long off, const char *when)
+{
+	char out[128];
+	gs->off = off;
+	if (gs->g->owner)
+		CHECK(!agent_call(gs->g->owner, out, sizeof(out), "watch %d %ld", gs->g->id, off),
+		      "%s: watch: %s", when, out);
+	return 0;
+}
+
+/* No event may have arrived yet. */
+static int gside_quiet(struct gside *gs, const char *when)
+{
+	long count;
+	int first;
+	if (!gs->g->owner) {
+		struct pollfd ep = { .fd = xenevtchn_fd(gs->xce), .events = POLLIN };
+		CHECK(poll(&ep, 1, 0) == 0, "%s: event arrived before the mapping went away",
+		      when);
+		return 0;
+	}
+	STEP(agent_events(gs, &count, &first, when));
+	CHECK(count == 0, "%s: %ld event(s) arrived before the mapping went away", when, count);
+	return 0;
+}
+
+/* Wait for the event; *byte is the armed byte as the granting side read
+ * it when the event arrived. */
+static int gside_wait(struct gside *gs, int timeout_ms, uint8_t *byte, const char *when)
+{
+	long count = 0, t0 = mono_ms();
+	int first = -1;
+	if (!gs->g->owner) {
+		struct pollfd p = { .fd = xenevtchn_fd(gs->xce), .events = POLLIN };
+		int pr = poll(&p, 1, timeout_ms);
+		CHECK(pr == 1, "%s: no event within %d ms", when, timeout_ms);
+		xenevtchn_port_or_error_t port = xenevtchn_pending(gs->xce);
+		CHECK(port >= 0, "%s: xenevtchn_pending: %s", when, strerror(errno));
+		xenevtchn_unmask(gs->xce, port);
+		CHECK((evtchn_port_t)port == gs->port, "%s: event on port %d, want %u", when,
+		      port, gs->port);
+		return granter_byte(gs->g, gs->off, byte);
+	}
+	while (count == 0 && mono_ms() - t0 < timeout_ms) {
+		STEP(agent_events(gs, &count, &first, when));
+		if (!count)
+			msleep(2);
+	}
+	CHECK(count > 0, "%s: no event reached d%u within %d ms", when, gs->g->owner,
+	      timeout_ms);
+	*byte = (uint8_t)first;
+	return 0;
+}
+
+/* Exactly one event came (self: nothing more within 'ms'). */
+static int gside_once(struct gside *gs, int ms, const char *when)
+{
+	long count;
+	int first;
+	if (!gs->g->owner) {
+		struct pollfd ep = { .fd = xenevtchn_fd(gs->xce), .events = POLLIN };
+		CHECK(poll(&ep, 1, ms) == 0, "%s: an extra event arrived", when);
+		return 0;
+	}
+	STEP(agent_events(gs, &count, &first, when));
+	CHECK(count == 1, "%s: d%u saw %ld events, want 1", when, gs->g->owner, count);
+	return 0;
+}
+
+/*
+ * 'iters' rounds (--iterations overrides), each with a fresh mapper that
+ * goes away as variant 'only' says, or in turn through all of them (-1).
+ */
+static int notify_rounds(int iters, int only)
+{
 	struct granter g;
+	struct gside gs = { 0 };
 	long ps = pagesz();
 	STEP(sc_share(&g, 1, 1, 290));
-	volatile uint8_t *page = g.pages;
+	STEP(gside_open(&gs, &g));
 	int per_variant[NOTIFY_VARIANTS] = { 0 };
+	if (T->iterations)
+		iters = (int)T->iterations;
 
-	for (int i = 0; i < NOTIFY_ITERS; i++) {
-		int variant = i % NOTIFY_VARIANTS;
+	for (int i = 0; i < iters; i++) {
+		int variant = only >= 0 ? only : i % NOTIFY_VARIANTS;
 		long off = (i * 521L + 7) % ps;
 		char when[96];
 		snprintf(when, sizeof(when), "iteration %d (%s, byte %ld)", i,
 			 variant_name[variant], off);
+		STEP(gside_arm(&gs, off, when));
 		struct sc_kid k;
 		int child = sc_fork_kid(&k);
 		if (child < 0)
 			return 1;
 		if (child == 0)
-			mapper(&g, gport, off, variant, &k);
+			mapper(&g, gs.port, off, variant, &k);
 		char c = 0;
 		STEP(sc_get_byte(k.rep, &c, 10000, "mapper"));
 		if (c == 'T') {
@@ -143,18 +257,16 @@ static int sc_notify_event(void)
 			skip("IOCTL_GNTDEV_SET_UNMAP_NOTIFY not implemented (ENOTTY)");
 		}
 		CHECK(c == 'R', "%s: mapper failed to arm the notification", when);
-		CHECK(page[off] == 0xff, "%s: mapper's 0xff not seen by the granter (0x%02x)",
-		      when, page[off]);
+		STEP(sc_granter_sees(&g, off, 0xff, when));
 		if (i == 0)
 			STEP(xen_expect_mapped(g.refs, 1, when));
-		struct pollfd ep = { .fd = xenevtchn_fd(xce), .events = POLLIN };
-		CHECK(poll(&ep, 1, 0) == 0, "%s: event arrived before the mapping went away", when);
+		STEP(gside_quiet(&gs, when));
 
 		CHECK(write(k.cmd, "g", 1) == 1, "pipe write: %s", errname(errno));
 		if (variant == 4)
 			kill(k.pid, SIGKILL);
-		STEP(wait_event(xce, gport, EVENT_WAIT_MS, when));
-		uint8_t b = page[off];
+		uint8_t b;
+		STEP(gside_wait(&gs, EVENT_WAIT_MS, &b, when));
 		CHECK(b == 0, "%s: event arrived while the byte was still 0x%02x", when, b);
 		if (i < NOTIFY_XEN_CHECKS)
 			STEP(xen_expect_unmapped(g.refs, 1, when));
@@ -167,21 +279,33 @@ static int sc_notify_event(void)
 			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: mapper status 0x%x",
 			      when, st);
 		if (off > 0)
-			CHECK(page[off - 1] == pattern_byte(290, 0, off - 1),
-			      "%s: the byte before the notify byte changed", when);
-		page[off] = pattern_byte(290, 0, off);   /* for the next mapper's check */
+			STEP(sc_granter_sees(&g, off - 1, pattern_byte(290, 0, off - 1),
+					     "the byte before the notify byte"));
+		b = pattern_byte(290, 0, off);   /* for the next mapper's check */
+		STEP(granter_write(&g, off, &b, 1));
+		if (g.owner)
+			STEP(gside_once(&gs, 0, when));
 		sc_kid_close(&k);
 		per_variant[variant]++;
 	}
-	note("%d iterations: %d/%d/%d/%d/%d per teardown variant", NOTIFY_ITERS, per_variant[0],
+	note("%d iterations: %d/%d/%d/%d/%d per teardown variant", iters, per_variant[0],
 	     per_variant[1], per_variant[2], per_variant[3], per_variant[4]);
-	struct pollfd ep = { .fd = xenevtchn_fd(xce), .events = POLLIN };
-	CHECK(poll(&ep, 1, 200) == 0, "an extra event arrived after the last iteration");
+	if (!g.owner)
+		STEP(gside_once(&gs, 200, "after the last iteration"));
 	STEP(xen_expect_unmapped(g.refs, 1, "after all iterations"));
-	xenevtchn_unbind(xce, gport);
-	xenevtchn_close(xce);
+	gside_close(&gs);
 	granter_release(&g);
 	return 0;
+}
+
+static int sc_notify_event(void)
+{
+	return notify_rounds(NOTIFY_ITERS, -1);
+}
+
+static int sc_notify_kills(void)
+{
+	return notify_rounds(NOTIFY_ITERS, NOTIFY_VARIANTS - 1);
 }
 
 const struct scenario scen_notify[] = {
@@ -189,6 +313,11 @@ const struct scenario scen_notify[] = {
 	  "200 times, over 5 teardown orders (munmap/UNMAP/close/exit/SIGKILL): "
 	  "CLEAR_BYTE|SEND_EVENT on a real event channel delivers exactly one event, "
 	  "only after the mapping went away, with the byte already 0",
-	  sc_notify_event, SC_MAPS },
+	  sc_notify_event, SC_MAPS, 120 },
+	{ "unmap-notify-kills",
+	  "200 times (--iterations for soak runs), the mapper is SIGKILLed with the mapping, "
+	  "CLEAR_BYTE|SEND_EVENT armed and everything live: exactly one event each time, with "
+	  "the byte already 0",
+	  sc_notify_kills, SC_MAPS, 120 },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -130,8 +130,8 @@ static int sc_vmsplice_munmap(void)
 	const long off[2] = { 10, ps - 1 };
 	const uint8_t val[2] = { (uint8_t)~pattern_byte(240, 0, 10),
 				 (uint8_t)~pattern_byte(240, 0, ps - 1) };
-	s.g.pages[off[0]] = val[0];
-	s.g.pages[off[1]] = val[1];
+	STEP(granter_write(&s.g, off[0], &val[0], 1));
+	STEP(granter_write(&s.g, off[1], &val[1], 1));
 	STEP(drain_and_check(p[0], 240, 0, off, val, 2, "pipe drained after munmap"));
 	STEP(xen_wait_unmapped(s.g.refs, 1, RELEASE_WAIT_MS, "pipe drained"));
 	close(p[0]);

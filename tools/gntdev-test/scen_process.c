@@ -67,7 +67,7 @@ static int parent_intact(struct sc_map *s, uint8_t mark, const char *when)
 	long ps = pagesz();
 	STEP(check_pattern(s->m, 260, 0, 1, when));
 	s->m[ps + 5] = mark;
-	CHECK(s->g.pages[ps + 5] == mark, "%s: parent write not seen by the granter", when);
+	STEP(sc_granter_sees(&s->g, ps + 5, mark, when));
 	return xen_expect_mapped(s->g.refs, 2, when);
 }
 
@@ -307,7 +307,7 @@ static int sc_scm_rights(void)
 	CHECK(write(sv[0], "c", 1) == 1, "socket write: %s", errname(errno));
 	STEP(sc_get_byte(sv[0], &c, 10000, "peer's check of map 2"));
 	CHECK(c == 'C', "peer's map 2 broken after the sender closed its fd");
-	CHECK(g2.pages[33] == 0xc3, "peer's write to map 2 not seen by the granter");
+	STEP(sc_granter_sees(&g2, 33, 0xc3, "peer's write to map 2 not seen by the granter"));
 	STEP(xen_expect_mapped(g2.refs, 1, "map 2 after the sender closed its fd"));
 
 	/* the peer exits with map 2 mmapped: the last user of the file */

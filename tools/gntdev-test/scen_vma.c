@@ -27,10 +27,11 @@ static int sc_mprotect(void)
 	      errname(errno));
 	STEP(check_pattern(m, 50, 0, 1, "page 0 after mprotect of page 1"));
 	STEP(check_pattern(m + 2 * ps, 50, 2, 1, "page 2 after mprotect of page 1"));
-	CHECK(probe_write(m + 9, 0x66) == 0 && g->pages[9] == 0x66,
-	      "page 0 not writable after mprotect of page 1");
-	CHECK(probe_write(m + 2 * ps + 9, 0x65) == 0 && g->pages[2 * ps + 9] == 0x65,
+	CHECK(probe_write(m + 9, 0x66) == 0, "page 0 not writable after mprotect of page 1");
+	STEP(sc_granter_sees(g, 9, 0x66, "page 0 written after mprotect of page 1"));
+	CHECK(probe_write(m + 2 * ps + 9, 0x65) == 0,
 	      "page 2 not writable after mprotect of page 1");
+	STEP(sc_granter_sees(g, 2 * ps + 9, 0x65, "page 2 written after mprotect of page 1"));
 	int sig = probe_read(m + ps, NULL);
 	if (sig == 0) {
 		STEP(check_pattern(m + ps, 50, 1, 1, "read-only middle page"));
@@ -44,7 +45,7 @@ static int sc_mprotect(void)
 			STEP(xen_expect_unmapped(g->refs + 1, 1,
 						 "middle page faults after mprotect"));
 	}
-	CHECK(g->pages[ps + 9] == pattern_byte(50, 1, 9), "middle granted page was modified");
+	STEP(sc_granter_sees(g, ps + 9, pattern_byte(50, 1, 9), "the read-only middle page"));
 	uint32_t outer[2] = { g->refs[0], g->refs[2] };
 	STEP(xen_expect_mapped(outer, 2, "outer pages after mprotect"));
 	CHECK(mprotect(m, 3 * ps, PROT_NONE) == 0, "mprotect(all, PROT_NONE): %s", errname(errno));
@@ -122,7 +123,7 @@ static int sc_fork(void)
 		note("fork child result %d (not PV: sharing allowed)", WEXITSTATUS(st));
 	STEP(check_pattern(m, 70, 0, 2, "parent after fork"));
 	m[ps + 3] = 0x12;
-	CHECK(s.g.pages[ps + 3] == 0x12, "parent write after fork not seen by granter");
+	STEP(sc_granter_sees(&s.g, ps + 3, 0x12, "parent write after fork not seen by granter"));
 	STEP(xen_expect_mapped(s.g.refs, 2, "parent after child exit"));
 	return sc_teardown(&s);
 }
@@ -170,7 +171,7 @@ static int sc_second_mmap(void)
 	}
 	STEP(check_pattern(m, 90, 0, 2, "first mapping after refused second mmap"));
 	m[100] = 0x42;
-	CHECK(s.g.pages[100] == 0x42, "first mapping write not seen after refused second mmap");
+	STEP(sc_granter_sees(&s.g, 100, 0x42, "first mapping write not seen after refused second mmap"));
 	STEP(xen_expect_mapped(s.g.refs, 2, "first mapping after refused second mmap"));
 	return sc_teardown(&s);
 }
@@ -199,8 +200,7 @@ static int sc_map_fixed_self(void)
 		STEP(xen_expect_mapped(s.g.refs, 3, "first mapping after refused MAP_FIXED mmap"));
 	}
 	m[2 * ps + 5] = 0x5a;
-	CHECK(s.g.pages[2 * ps + 5] == 0x5a,
-	      "first mapping write not seen after refused MAP_FIXED mmap");
+	STEP(sc_granter_sees(&s.g, 2 * ps + 5, 0x5a, "first mapping write not seen after refused MAP_FIXED mmap"));
 	return sc_teardown(&s);
 }
 
@@ -219,8 +219,8 @@ static int sc_map_fixed(void)
 	CHECK(a == m + ps, "MAP_FIXED over middle page: %s", errname(errno));
 	CHECK(a[0] == 0 && a[ps - 1] == 0, "anonymous replacement not zero");
 	a[0] = 0xee;
-	CHECK(s.g.pages[ps] == pattern_byte(100, 1, 0),
-	      "write to the replacing anonymous page reached the granted page");
+	STEP(sc_granter_sees(&s.g, ps, pattern_byte(100, 1, 0),
+			     "write to the replacing anonymous page"));
 	STEP(check_pattern(m, 100, 0, 1, "page 0 after MAP_FIXED over page 1"));
 	STEP(check_pattern(m + 2 * ps, 100, 2, 1, "page 2 after MAP_FIXED over page 1"));
 	if (dom_is_pv())

@@ -11,6 +11,8 @@ struct xcheck;
 struct tctx {
 	uint32_t granter;     /* domain owning the grants (self: 0) */
 	uint32_t mapdom;      /* domain mapping them (we are dom0: 0) */
+	const char *granter_config;  /* xl configuration of a granter domU, or NULL */
+	unsigned iterations;  /* rounds for looping scenarios (0: their default) */
 	int repfd;            /* pipe to the runner, line protocol */
 	int verbose;
 	struct xcheck *xc;    /* opened lazily in the child */

@@ -20,7 +20,8 @@
 # While a domU does disk I/O, dom0 starts no process: under TCG, processes
 # started in dom0 then sometimes die of a lost TLS base (seen with Debian's
 # gntdev as much as ours), so dom0 waits inside one `xl create -F`.
-export PATH=/usr/lib/xen-4.17/bin:$PATH
+# shellcheck source=SCRIPTDIR/../xen-daemons.sh
+. /lib/harness/xen-daemons.sh
 n=0 passed=0 failed=0
 ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $1"; }
 # not_ok NAME EVIDENCE...: every line of the evidence becomes a diagnostic.
@@ -40,13 +41,10 @@ active_entries() {
 stat_of() { sed -n "s/^$1 //p" /sys/kernel/debug/xen-gntdev/stats 2>/dev/null; }
 
 echo "1..7"
-mkdir -p /run/xenstored /run/xen /var/lib/xenstored /var/lib/xen /var/log/xen/console /var/lock
 
 # --- xenstore ----------------------------------------------------------
-XENSTORED_ROOTDIR=/run/xenstored xenstored --pid-file /run/xenstored.pid
-i=0
-while ! xenstore-read -s / >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-xen-init-dom0 > /tmp/init-dom0.log 2>&1
+# Judged by a write and a read back rather than by xen_daemons_start.
+xen_daemons_start
 xenstore-write /local/domain/0/data/harness gntdev
 if [ "$(xenstore-read /local/domain/0/data/harness 2>&1)" = gntdev ]; then
     ok xenstore
@@ -56,7 +54,6 @@ else
     echo "$passed passed, $((failed + 6)) failed"
     exit 1
 fi
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console
 
 # --- libxenvchan -------------------------------------------------------
 # RING bytes each way, GRANTS the client maps for both rings.
@@ -78,22 +75,22 @@ done
 # --- QEMU's qdisk backend for a PV domU ----------------------------------
 # qdisk NAME [DEVICE_MODEL]: one domU life; prints the failures, if any.
 qdisk() {
-    name=$1 log=/var/log/xen/console/guest-$1.log
+    name=$1 log=$DOMU_CONSOLE_DIR/guest-$1.log
     rm -f /tmp/disk.img
     truncate -s 64M /tmp/disk.img
     sed "s/^name = .*/name = \"$name\"/" /etc/xen/qdisk.cfg > /tmp/$name.cfg
     [ -z "$2" ] || echo "device_model_override = \"$2\"" >> /tmp/$name.cfg
     # The guest's console, echoed live for the serial log.
-    (tail -F "$log" 2>/dev/null | awk '{ print "  | domU: " $0; fflush() }' > /dev/console) &
-    echo_pid=$!
+    domu_console_start "$name"
     timeout 300 xl create -F /tmp/$name.cfg > /tmp/xl-$name.log 2>&1
     rc=$?
     if xl domid "$name" > /dev/null 2>&1; then
         echo "domain still there after xl create -F (rc $rc)"
         xl destroy "$name"
     fi
+    # tail -F looks at the log once a second: let it see the last lines.
     sleep 1
-    kill $echo_pid
+    domu_console_stop
     grep -q "DOMU-RESULT: PASS" "$log" ||
         echo "the domU did not read back its data (xl rc $rc); QEMU's log ends:
 $(grep -v '^$' /var/log/xen/qemu-dm-$name.log 2>/dev/null | tail -n 3)"

@@ -93,10 +93,12 @@ static void usage_stress(FILE *f)
 }
 
 /* Compare the mapped pages with what the pool holds at a few offsets; a
- * write through the map must reach the granter. */
+ * write through one page of a writable map must reach the granter (one
+ * page: on foreign grants each look is a round trip to the granter). */
 static void verify(const struct live *l, struct granter *g, const char *what)
 {
 	long ps = pagesz();
+	uint32_t written = rnd(l->count);
 	for (uint32_t k = 0; k < l->count; k++) {
 		uint8_t *gp = shadow + (size_t)l->pool_idx[k] * ps;
 		const uint8_t *mp = l->m + (size_t)k * ps;
@@ -114,7 +116,7 @@ static void verify(const struct live *l, struct granter *g, const char *what)
 				return;
 			}
 		}
-		if (l->writable) {
+		if (l->writable && k == written) {
 			long off = rnd(ps);
 			uint8_t v = (uint8_t)rnd(256);
 			uint8_t seen;

@@ -287,6 +287,8 @@ static int notify_rounds(int iters, int only)
 			STEP(gside_once(&gs, 0, when));
 		sc_kid_close(&k);
 		per_variant[variant]++;
+		if ((i + 1) % 500 == 0)     /* a soak cut short still says how far */
+			note("%d rounds done, none lost", i + 1);
 	}
 	note("%d iterations: %d/%d/%d/%d/%d per teardown variant", iters, per_variant[0],
 	     per_variant[1], per_variant[2], per_variant[3], per_variant[4]);

@@ -82,19 +82,11 @@ int agent_call(uint32_t domid, char *out, size_t outlen, const char *fmt, ...)
 
 int agent_port(uint32_t domid, char *err, size_t errlen)
 {
-	char *v;
-	int port;
+	char path[128];
+	uint32_t port;
 
-	if (!conn(err, errlen))
-		return -1;
-	v = key_read(domid, AGENT_PORT);
-	if (!v) {
-		snprintf(err, errlen, "d%u publishes no %s: %s", domid, AGENT_PORT, strerror(errno));
-		return -1;
-	}
-	port = atoi(v);
-	free(v);
-	return port;
+	snprintf(path, sizeof(path), "/local/domain/%u/%s/%s", domid, AGENT_DIR, AGENT_PORT);
+	return xenstore_read_u32(path, &port, err, errlen) ? -1 : (int)port;
 }
 
 /* The domid of the domain called 'name', or -1. */

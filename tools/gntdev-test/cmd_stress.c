@@ -348,9 +348,7 @@ int cmd_stress(int argc, char **argv)
 		printf("# filling the pool failed\nstress: FAIL\n");
 		return 1;
 	}
-	for (uint32_t i = 0; i < POOL; i++)
-		for (long o = 0; o < ps; o++)
-			shadow[i * ps + o] = pattern_byte(seed, i, o);
+	pattern_fill(shadow, seed, POOL, ps);
 	int shared_fd = gd_open();
 	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
 	if (shared_fd < 0 || !xgt) {

@@ -91,13 +91,6 @@ static struct share *share_of(const char *arg, size_t off, size_t len, char *err
 	return &A.shares[id];
 }
 
-static void fill(struct share *s, uint32_t seed)
-{
-	for (uint32_t i = 0; i < s->count; i++)
-		for (uint32_t o = 0; o < PAGE; o++)
-			s->pages[i * PAGE + o] = pattern_byte(seed, i, o);
-}
-
 /* Forget the watched byte if it lives in share id (or in any, for -1). */
 static void unwatch(int id)
 {
@@ -127,25 +120,27 @@ static int do_share(char *args, char *out, size_t outlen)
 		return -1;
 	}
 	A.shares[id].count = n;
-	fill(&A.shares[id], seed);
+	pattern_fill(A.shares[id].pages, seed, n, PAGE);
 	size_t len = snprintf(out, outlen, "%d", id);
 	for (unsigned i = 0; i < n && len < outlen; i++)
 		len += snprintf(out + len, outlen - len, " %u", refs[i]);
 	return 0;
 }
 
-static void unshare(int id)
+static void unshare(struct share *s)
 {
-	unwatch(id);
-	xengntshr_unshare(A.xgs, A.shares[id].pages, A.shares[id].count);
-	A.shares[id].pages = NULL;
+	unwatch(s - A.shares);
+	xengntshr_unshare(A.xgs, s->pages, s->count);
+	s->pages = NULL;
 }
 
 static int do_unshare(char *args, char *out, size_t outlen)
 {
-	if (!share_of(args, 0, 0, out, outlen))
+	struct share *s = share_of(args, 0, 0, out, outlen);
+
+	if (!s)
 		return -1;
-	unshare(atoi(args));
+	unshare(s);
 	out[0] = '\0';
 	return 0;
 }
@@ -163,7 +158,7 @@ static int do_fill(char *args, char *out, size_t outlen)
 	s = share_of(id, 0, 0, out, outlen);
 	if (!s)
 		return -1;
-	fill(s, seed);
+	pattern_fill(s->pages, seed, s->count, PAGE);
 	out[0] = '\0';
 	return 0;
 }
@@ -271,7 +266,7 @@ static void revoke_all(void)
 {
 	for (int id = 0; id < MAX_SHARES; id++)
 		if (A.shares[id].pages)
-			unshare(id);
+			unshare(&A.shares[id]);
 }
 
 static int do_revoke(char *args, char *out, size_t outlen)

@@ -105,12 +105,9 @@ static int in_share(struct granter *g, size_t off, size_t len, const char *what)
 int granter_fill(struct granter *g, uint32_t seed)
 {
 	char out[256];
-	long ps = pagesz();
 
 	if (!g->owner) {
-		for (uint32_t i = 0; i < g->count; i++)
-			for (long o = 0; o < ps; o++)
-				g->pages[i * ps + o] = pattern_byte(seed, i, o);
+		pattern_fill(g->pages, seed, g->count, pagesz());
 		return 0;
 	}
 	CHECK(!agent_call(g->owner, out, sizeof(out), "fill %d %u", g->id, seed),

@@ -8,4 +8,7 @@
 /* Byte 'off' of granted page 'page' filled with pattern 'seed'. */
 uint8_t pattern_byte(uint32_t seed, uint32_t page, uint32_t off);
 
+/* Fill npages pages of page_size bytes at p with pattern 'seed'. */
+void pattern_fill(uint8_t *p, uint32_t seed, uint32_t npages, uint32_t page_size);
+
 #endif

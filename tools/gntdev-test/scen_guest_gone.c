@@ -45,18 +45,28 @@ static const char *const cause_name[] = { "destroy", "crash", "revoke" };
  * guest boots sometimes dies of a lost TLS base (xl among them). */
 #define CREATE_TRIES   3
 
+/* Start argv with its output (and, if 'quiet', its errors) discarded; its
+ * pid, or -1. */
+static pid_t spawn(char *const argv[], int quiet)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		if (quiet)
+			dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
 /* Run argv; 0 if it exited 0, else 1 with evidence. */
 static int run_cmd(char *const argv[])
 {
 	int st;
-	pid_t pid = fork();
+	pid_t pid = spawn(argv, 0);
 	CHECK(pid >= 0, "fork: %s", errname(errno));
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
 	STEP(sc_wait(pid, &st, AGENT_UP_MS, argv[0]));
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s %s: exit status 0x%x", argv[0], argv[1],
 	      st);
@@ -94,14 +104,8 @@ static int dom_wait(xc_interface *xch, uint32_t d, int want, long ms, const char
 /* Destroy the domU called 'name' if there is one; quietly. */
 static void victim_destroy(const char *name)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("xl", "xl", "destroy", name, (char *)NULL);
-		_exit(127);
-	}
+	char *destroy[] = { "xl", "destroy", (char *)name, NULL };
+	pid_t pid = spawn(destroy, 1);
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
 }

@@ -98,6 +98,8 @@ BEGIN {
     if (line ~ /^HARNESS: granter-gone ok/) gone_ok = n
     if (line ~ /^HARNESS-FAIL: granter-gone/) gone_fail = n
     if (line ~ /^HARNESS: stress ok/) stress_ok = n
+    if (line ~ /^HARNESS: fpu-state ok/) fpu_ok = n
+    if (line ~ /^HARNESS-FAIL: fpu-state/) fpu_fail = n
     if (line ~ /^HARNESS-FAIL: stress/) stress_fail = n
     if (!in_tk) next
 
@@ -202,6 +204,11 @@ END {
         else if (granter_fail) add("harness", "granter-ready", "fail", "the granter's agent was not ready",
                                    fail_ev(granter_fail, 60))
         else add("harness", "granter-ready", "fail", saw_dev ? "no granter marker" : reached, tail_ev(n, 20))
+        # dom0's processes kept their vector registers beside the granter.
+        if (fpu_fail) add("harness", "fpu-state", "fail", "dom0 lost vector registers while a domU ran",
+                          fail_ev(fpu_fail, 5))
+        else if (fpu_ok) add("harness", "fpu-state", "pass")
+        else if (granter_ok != "") add("harness", "fpu-state", "fail", "no fpu-state marker", tail_ev(n, 20))
     }
 
     # 4. one testcase per TAP verdict.

@@ -16,6 +16,9 @@
 #                                        listens (foreign/granter.sh)
 #   HARNESS-FAIL: granter-ready: <what>  ... or does not (evidence follows;
 #                                        the granter goes, then rc 95)
+#   HARNESS: fpu-state ok: <summary>     FOREIGN=1: beside the granter, dom0's
+#                                        processes kept their vector registers
+#   HARNESS-FAIL: fpu-state: <summary>   ... or did not
 #   HARNESS: toolkit-start pattern=<P>   gntdev-test is about to run
 #   (TAP lines from gntdev-test, unmodified)
 #   "  | domU: <line>"                   FOREIGN=1: the granter's console, at
@@ -125,6 +128,7 @@ else
         # shellcheck source=SCRIPTDIR/foreign/granter.sh
         . /foreign/granter.sh
         granter_start || finish 95
+        granter_fpu_check
         set -- --granter "$GRANTER" --granter-config /etc/xen/granter.cfg
     fi
     mark "toolkit-start pattern=${PATTERN:-<all>}"

@@ -119,17 +119,18 @@ export SRCVERSION
 # --- boot ------------------------------------------------------------------
 # Xen: serial console on com1 (QEMU's stdio); all log levels, since the
 # harness greps Xen's messages; a 1 MiB console ring because the toolkit
-# parses the grant-table dump (debug key 'g') out of it.
-xen_cmdline="console=com1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all conring_size=1M${XEN_ARGS:+ $XEN_ARGS}"
+# parses the grant-table dump (debug key 'g') out of it; eager FPU
+# switching, because under TCG the lazy switch hands dom0's processes
+# another vCPU's vector registers whenever a domU runs (docs/testing.md).
+xen_cmdline="console=com1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all conring_size=1M spec-ctrl=eager-fpu${XEN_ARGS:+ $XEN_ARGS}"
 # dom0: console on hvc0 (Xen forwards it to com1); printk timestamps are how
 # the analysis tells kernel lines from the toolkit's output.
 dom0_cmdline="console=hvc0 printk.time=1${DOM0_ARGS:+ $DOM0_ARGS}"
-# -cpu max without SMAP/SMEP (a PV dom0 dies at once with them in TCG)
-# or AVX-512 (copies between domains lose bytes: docs/testing.md).
+# -cpu max without SMAP/SMEP (a PV dom0 dies at once with them in TCG).
 # -no-reboot: Xen resets the machine if dom0 ends; QEMU exits.
 check_paths "$xen" "$vmlinux" "$OUT/initramfs.cpio.gz"
 # shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
-qemu=(qemu-system-x86_64 -M pc -cpu max,-smap,-smep,-avx512f -m 2048 -smp 2
+qemu=(qemu-system-x86_64 -M pc -cpu max,-smap,-smep -m 2048 -smp 2
       -display none -vga none -monitor none -serial stdio -no-reboot
       -kernel "$(qemu_path "$xen")" -append "$xen_cmdline"
       -initrd "$(qemu_path "$vmlinux") $dom0_cmdline,$(qemu_path "$OUT/initramfs.cpio.gz")")

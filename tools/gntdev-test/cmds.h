@@ -7,6 +7,7 @@
 int cmd_map(int argc, char **argv);
 int cmd_share(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
+int cmd_fpucheck(int argc, char **argv);
 int cmd_xendump(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 /* Internal: the image scenario fork-exec-child execs (in scen_process.c). */

@@ -6,6 +6,7 @@
  *   gntdev-test map --domid D --refs R1,R2,... [--writable]
  *   gntdev-test share [--domid D] [--count N] [--readonly]
  *   gntdev-test stress --seconds N
+ *   gntdev-test fpu-check [--seconds N]
  *   gntdev-test xen-dump
  */
 #include <stdint.h>
@@ -97,6 +98,8 @@ static void usage_main(FILE *f)
 "                           grant N pages to domain D via gntalloc, print refs,\n"
 "                           hold until stdin EOF or a signal\n"
 "  stress --seconds N       random map/mmap/munmap/unmap loop + Xen check\n"
+"  fpu-check [--seconds N]  do this domain's processes keep their vector\n"
+"                           registers? (a sanity check of the host)\n"
 "  xen-dump [--raw]         print active grant entries as Xen sees them\n"
 "  selftest                 prove the Xen-dump and kernel-log checks detect\n"
 "                           a live mapping / a WARNING line\n"
@@ -240,6 +243,8 @@ int main(int argc, char **argv)
 		return cmd_share(argc, argv);
 	if (!strcmp(cmd, "stress"))
 		return cmd_stress(argc, argv);
+	if (!strcmp(cmd, "fpu-check"))
+		return cmd_fpucheck(argc, argv);
 	if (!strcmp(cmd, "selftest"))
 		return cmd_selftest(argc, argv);
 	if (!strcmp(cmd, "xen-dump"))

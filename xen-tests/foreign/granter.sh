@@ -16,6 +16,10 @@
 #                  granter, nothing dying (a domain stays dying while dom0
 #                  still maps its pages); "HARNESS: granter-gone ok" or
 #                  "HARNESS-FAIL: granter-gone: ..." and evidence.
+#   granter_fpu_check  `gntdev-test fpu-check` in dom0 while the granter
+#                  runs: dom0's processes keep their vector registers, or no
+#                  verdict can be trusted (docs/testing.md); "HARNESS:
+#                  fpu-state ok ..." or "HARNESS-FAIL: fpu-state: ...".
 #   granter_stress random map/mmap/partial munmap/fork/exit/close traffic
 #                  over the granter's pages for STRESS_SECONDS with
 #                  STRESS_SEED (`gntdev-test stress`: data checked on every
@@ -85,6 +89,14 @@ granter_gone() {
     xl list > /tmp/xl-list.log 2>&1 &&
         [ "$(wc -l < /tmp/xl-list.log)" -eq 2 ] &&
         awk 'NR > 1 && ($1 == "granter" || $5 ~ /d/) { left = 1 } END { exit left }' /tmp/xl-list.log
+}
+
+granter_fpu_check() {
+    if gntdev-test fpu-check --seconds 20 > /tmp/fpu-check.log 2>&1; then
+        mark "fpu-state ok: $(tail -n 1 /tmp/fpu-check.log)"
+    else
+        fail "fpu-state: $(tail -n 1 /tmp/fpu-check.log)"
+    fi
 }
 
 granter_stress() {

@@ -8,6 +8,12 @@
 #   vchan-ring-*        libxenvchan server and client in dom0, peer domid 0:
 #                       data echoed intact; Xen shows the client's ring
 #                       mappings while connected and none after close
+#   xen-test-resource   Xen's test-resource: dom0 creates domains and maps
+#                       their grant tables through privcmd; none of it stays
+#   depriv-fd-checker   Xen's depriv-fd-checker drives a gntdev descriptor it
+#                       inherits: a grant copy through it succeeds, so it
+#                       reports "fail" (unrestricted, as every Linux gntdev
+#                       descriptor is); /dev/null in its place reports "pass"
 #   qdisk-grant-copy    a PV domU writes and reads a known pattern on a disk
 #                       that Debian's QEMU serves with its qdisk backend,
 #                       xl/libxl doing the set-up; QEMU moves data with
@@ -40,7 +46,7 @@ active_entries() {
 }
 stat_of() { sed -n "s/^$1 //p" /sys/kernel/debug/xen-gntdev/stats 2>/dev/null; }
 
-echo "1..7"
+echo "1..9"
 
 # --- xenstore ----------------------------------------------------------
 # Judged by a write and a read back rather than by xen_daemons_start.
@@ -51,7 +57,7 @@ if [ "$(xenstore-read /local/domain/0/data/harness 2>&1)" = gntdev ]; then
 else
     not_ok xenstore "xenstored did not answer" "$(cat /tmp/init-dom0.log)"
     echo "# no xenstore: the other clients cannot run"
-    echo "$passed passed, $((failed + 6)) failed"
+    echo "$passed passed, $((failed + 8)) failed"
     exit 1
 fi
 
@@ -71,6 +77,39 @@ for spec in "1024 1" "4096 3" "65536 33"; do
             "after close: $after (want 0)" "dump while connected:" "$(cat /tmp/live.txt)"
     fi
 done
+
+# --- Xen's own tests of dom0's interfaces -------------------------------
+XEN_BIN=/usr/lib/xen-4.17/bin
+out=$($XEN_BIN/test-resource 2>&1)
+rc=$?
+left=$(active_entries)
+if [ $rc -eq 0 ] && [ "$left" = 0 ]; then
+    ok xen-test-resource
+    echo "$out" | sed 's/^/# /'
+else
+    not_ok xen-test-resource "test-resource: exit $rc" "$out" \
+        "Xen afterwards: $left active grant entries (want 0)"
+fi
+
+# The checker grant-copies a page that it shares itself (gntalloc) through
+# its own libxengnttab handle, then through the descriptor it is given.
+# libxengnttab has no restrict operation, so xentoolcore_restrict_all()
+# leaves a gntdev descriptor as it is: one opened here must come out
+# unrestricted ("fail"), and /dev/null, what xentoolcore puts in place of a
+# handle it restricts by closing, must come out restricted ("pass").
+out=$($XEN_BIN/depriv-fd-checker gntdev 3 gntdev-fd gntdev 4 null-fd \
+      3<>/dev/xen/gntdev 4</dev/null 2>&1)
+rc=$?
+left=$(active_entries)
+if [ $rc -eq 0 ] && [ "$left" = 0 ] &&
+        echo "$out" | grep -q '^gntdev fail 3 xengnttab_grant_copy okay .*gntdev-fd' &&
+        echo "$out" | grep -q '^gntdev pass 4 xengnttab_grant_copy .*null-fd'; then
+    ok depriv-fd-checker
+    echo "$out" | grep -E '^gntdev (pass|fail)' | sed 's/^/# /'
+else
+    not_ok depriv-fd-checker "depriv-fd-checker: exit $rc" "$out" \
+        "Xen afterwards: $left active grant entries (want 0)"
+fi
 
 # --- QEMU's qdisk backend for a PV domU ----------------------------------
 # qdisk NAME [DEVICE_MODEL]: one domU life; prints the failures, if any.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # payload.sh STAGE: add the clients lane to a dom0 initramfs being staged in
 # STAGE (mkinitramfs.sh calls it when CLIENTS=1): Debian's Xen userland
-# (xen-userland.sh) with QEMU's Xen device model, the vchan echo test, the
+# (xen-userland.sh) with QEMU's Xen device model, Xen's test-resource and
+# depriv-fd-checker, the vchan echo test, the
 # no-grant-copy preload, and a PV domU with xen-blkfront (domu.sh).
 #
 # Environment (from mkinitramfs.sh): CACHE.
@@ -15,7 +16,8 @@ for f in vchan-echo no-grant-copy.so; do
     [ -e "$here/$f" ] || die "no $here/$f: run \`make tools\`"
 done
 
-"$here/../xen-userland.sh" "$stage" usr/libexec/xen-qemu-system-i386
+"$here/../xen-userland.sh" "$stage" usr/libexec/xen-qemu-system-i386 \
+    usr/lib/xen-4.17/bin/test-resource usr/lib/xen-4.17/bin/depriv-fd-checker
 cd "$stage"
 mkdir -p usr/share/qemu/keymaps clients
 # QEMU reads its keymap even with -vnc none.

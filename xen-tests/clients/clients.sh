@@ -79,8 +79,8 @@ for spec in "1024 1" "4096 3" "65536 33"; do
 done
 
 # --- Xen's own tests of dom0's interfaces -------------------------------
-XEN_BIN=/usr/lib/xen-4.17/bin
-out=$($XEN_BIN/test-resource 2>&1)
+# (xen-daemons.sh put Xen's program directory on PATH.)
+out=$(test-resource 2>&1)
 rc=$?
 left=$(active_entries)
 if [ $rc -eq 0 ] && [ "$left" = 0 ]; then
@@ -97,7 +97,7 @@ fi
 # leaves a gntdev descriptor as it is: one opened here must come out
 # unrestricted ("fail"), and /dev/null, what xentoolcore puts in place of a
 # handle it restricts by closing, must come out restricted ("pass").
-out=$($XEN_BIN/depriv-fd-checker gntdev 3 gntdev-fd gntdev 4 null-fd \
+out=$(depriv-fd-checker gntdev 3 gntdev-fd gntdev 4 null-fd \
       3<>/dev/xen/gntdev 4</dev/null 2>&1)
 rc=$?
 left=$(active_entries)

@@ -104,6 +104,7 @@ int cmd_fpucheck(int argc, char **argv)
 	pthread_t th[FPU_THREADS];
 	unsigned long rounds = 0, bad = 0;
 	uint32_t seconds = 20;
+	long deadline_ms;
 	const char *first = NULL;
 	unsigned int i, started;
 	int c;
@@ -126,9 +127,10 @@ int cmd_fpucheck(int argc, char **argv)
 	}
 
 	memset(t, 0, sizeof(t));
+	deadline_ms = mono_ms() + seconds * 1000L;
 	for (started = 0; started < FPU_THREADS; started++) {
 		t[started].id = started;
-		t[started].deadline_ms = mono_ms() + seconds * 1000L;
+		t[started].deadline_ms = deadline_ms;
 		if (pthread_create(&th[started], NULL, fpu_thread_main, &t[started])) {
 			fprintf(stderr, "fpu-check: pthread_create failed\n");
 			break;

@@ -107,6 +107,7 @@ static void __exit gntdev_exit(void)
 	gntdev_stats_exit();
 	misc_deregister(&gntdev_miscdev);
 	gntdev_unmap_exit();
+	gntdev_pages_exit();
 }
 
 module_init(gntdev_init);

@@ -16,12 +16,17 @@
 /* ------------------------------------------------------------------ */
 /* The map object */
 
-static void gntdev_map_free_arrays(struct gntdev_map *map)
+/*
+ * A map and its per-page arrays are one allocation: the map, then @grants,
+ * @pages, @unmap_ops and @kunmap_ops, @count entries each.
+ */
+static size_t gntdev_map_size(unsigned int count)
 {
-	kvfree(map->kunmap_ops);
-	kvfree(map->unmap_ops);
-	kvfree(map->pages);
-	kvfree(map->grants);
+	struct gntdev_map *map;
+	size_t per_page = sizeof(*map->grants) + sizeof(*map->pages) +
+			  sizeof(*map->unmap_ops) + sizeof(*map->kunmap_ops);
+
+	return size_add(sizeof(*map), array_size(count, per_page));
 }
 
 /**
@@ -38,19 +43,19 @@ struct gntdev_map *gntdev_map_alloc(unsigned int count)
 	struct gntdev_map *map;
 	unsigned int i;
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	map = kvmalloc(gntdev_map_size(count), GFP_KERNEL);
 	if (!map)
 		return NULL;
+	memset(map, 0, sizeof(*map));
+	map->grants = (void *)(map + 1);
+	map->pages = (void *)(map->grants + count);
+	map->unmap_ops = (void *)(map->pages + count);
+	map->kunmap_ops = map->unmap_ops + count;
 
-	map->grants = kvcalloc(count, sizeof(*map->grants), GFP_KERNEL);
-	map->pages = kvcalloc(count, sizeof(*map->pages), GFP_KERNEL);
-	map->unmap_ops = kvcalloc(count, sizeof(*map->unmap_ops), GFP_KERNEL);
-	map->kunmap_ops = kvcalloc(count, sizeof(*map->kunmap_ops), GFP_KERNEL);
-	if (!map->grants || !map->pages || !map->unmap_ops || !map->kunmap_ops)
-		goto free_arrays;
-
-	if (gnttab_alloc_pages(count, map->pages))
-		goto free_arrays;
+	if (gntdev_pages_alloc(count, map->pages)) {
+		kvfree(map);
+		return NULL;
+	}
 
 	for (i = 0; i < count; i++) {
 		map->unmap_ops[i].handle = INVALID_GRANT_HANDLE;
@@ -64,11 +69,6 @@ struct gntdev_map *gntdev_map_alloc(unsigned int count)
 	__module_get(THIS_MODULE);
 	gntdev_stats_add_map(map);
 	return map;
-
-free_arrays:
-	gntdev_map_free_arrays(map);
-	kfree(map);
-	return NULL;
 }
 
 /**
@@ -115,9 +115,8 @@ void gntdev_map_free(struct gntdev_map *map)
 	}
 
 	gntdev_stats_del_map(map);
-	gnttab_free_pages(gntdev_map_pack_pages(map), map->pages);
-	gntdev_map_free_arrays(map);
-	kfree(map);
+	gntdev_pages_free(gntdev_map_pack_pages(map), map->pages);
+	kvfree(map);
 	module_put(THIS_MODULE);
 }
 

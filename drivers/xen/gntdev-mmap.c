@@ -2,9 +2,9 @@
 /*
  * mmap() of a map: the VMA, and asking Xen to map the grants.
  *
- * In a PV domain each grant is mapped twice in one hypercall: into the user
- * PTE, which Xen writes itself, and at the kernel linear address of the
- * map's struct page.  In an auto-translated (PVH) domain the grant is mapped
+ * In a PV domain each grant is mapped into the user PTE, which Xen writes
+ * itself, and at the kernel linear address of the map's struct page only
+ * when get_user_pages() asks for it.  In an auto-translated (PVH) domain the grant is mapped
  * once, at the guest frame of the map's struct page, and that page is
  * inserted into the VMA like any other.  Locking and lifetime rules are in
  * gntdev-internal.h.
@@ -44,8 +44,7 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 	/* After mremap() the VMA no longer sits where the pages were mapped. */
 	if (addr < map->vm_start || page >= map->count)
 		return NULL;
-	/* NULL for a page that left the map (gntdev_unmap_leak_page()). */
-	return READ_ONCE(map->pages[page]);
+	return gntdev_pv_find_page(map, page);
 }
 
 #ifdef CONFIG_NUMA
@@ -86,19 +85,18 @@ struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma)
 /* ------------------------------------------------------------------ */
 /* Mapping the grants */
 
+/* Auto-translated: map each grant at the guest frame of its page. */
 static void gntdev_mmap_note_kernel_ops(struct gntdev_mapping *m)
 {
 	struct gntdev_map *map = m->map;
 	unsigned int page;
 
 	for (page = 0; page < map->count; page++) {
-		gnttab_set_map_op(&m->kernel_ops[page],
+		gnttab_set_map_op(&m->ops[page],
 				  (unsigned long)page_address(map->pages[page]),
 				  m->flags, map->grants[page].ref,
 				  map->grants[page].domid);
-		m->kernel_ops[page].status = GNTST_general_error;
-		if (m->user_ops)
-			m->user_ops[page].status = GNTST_general_error;
+		m->ops[page].status = GNTST_general_error;
 	}
 }
 
@@ -117,7 +115,7 @@ static bool gntdev_mmap_record_op(const struct gnttab_map_grant_ref *op,
 	return true;
 }
 
-/* Record what Xen mapped; returns whether every grant mapped every way. */
+/* Record what Xen mapped; returns whether every grant mapped. */
 static bool gntdev_mmap_record(struct gntdev_mapping *m)
 {
 	struct gntdev_map *map = m->map;
@@ -127,49 +125,56 @@ static bool gntdev_mmap_record(struct gntdev_mapping *m)
 	lockdep_assert_held(&map->lock);
 
 	for (page = 0; page < map->count; page++) {
-		if (m->user_ops)
-			all &= gntdev_mmap_record_op(&m->user_ops[page],
+		if (gntdev_pv)
+			all &= gntdev_mmap_record_op(&m->ops[page],
 						     &map->unmap_ops[page],
 						     &map->user_live,
 						     &gntdev_stats.user_pages);
-		all &= gntdev_mmap_record_op(&m->kernel_ops[page],
-					     &map->kunmap_ops[page],
-					     &map->kernel_live,
-					     &gntdev_stats.kernel_pages);
+		else
+			all &= gntdev_mmap_record_op(&m->ops[page],
+						     &map->kunmap_ops[page],
+						     &map->kernel_live,
+						     &gntdev_stats.kernel_pages);
 	}
 	return all;
 }
 
+/* Maps up to this many pages take their operations from the stack. */
+#define GNTDEV_MMAP_STACK_OPS	4
+
+/*
+ * PV: into the user PTEs only, in one hypercall; the p2m entries of the
+ * pages follow the frames Xen wrote there.  The kernel mappings come when
+ * get_user_pages() asks (gntdev_pv_find_page()).
+ * Auto-translated: at the pages' guest frames.
+ */
 static int gntdev_mmap_grants(struct gntdev_map *map,
 			      struct vm_area_struct *vma)
 {
+	struct gnttab_map_grant_ref stack_ops[GNTDEV_MMAP_STACK_OPS];
 	struct gntdev_mapping m = {
 		.map = map,
 		.flags = GNTMAP_host_map | (map->readonly ? GNTMAP_readonly : 0),
+		.ops = stack_ops,
 	};
 	unsigned long seq = 0;
-	int err = -ENOMEM;
+	int err;
 
-	m.kernel_ops = kvcalloc(map->count, sizeof(*m.kernel_ops), GFP_KERNEL);
-	if (!m.kernel_ops)
-		goto free_ops;
+	if (map->count > ARRAY_SIZE(stack_ops)) {
+		m.ops = kvmalloc_array(map->count, sizeof(*m.ops), GFP_KERNEL);
+		if (!m.ops)
+			return -ENOMEM;
+	}
 	if (gntdev_pv) {
-		m.user_ops = kvcalloc(map->count, sizeof(*m.user_ops), GFP_KERNEL);
-		if (!m.user_ops)
-			goto free_ops;
 		seq = mmu_interval_read_begin(&map->notifier);
 		err = gntdev_pv_note_ptes(&m, vma);
 		if (err)
 			goto free_ops;
+	} else {
+		gntdev_mmap_note_kernel_ops(&m);
 	}
-	gntdev_mmap_note_kernel_ops(&m);
-
 	/* Statuses tell what was mapped even when this reports an error. */
-	if (gntdev_pv)
-		err = gnttab_map_refs(m.user_ops, m.kernel_ops, map->pages,
-				      map->count);
-	else
-		err = gnttab_map_refs(m.kernel_ops, NULL, map->pages, map->count);
+	err = gnttab_map_refs(m.ops, NULL, map->pages, map->count);
 
 	spin_lock(&map->lock);
 	/*
@@ -186,8 +191,8 @@ static int gntdev_mmap_grants(struct gntdev_map *map,
 	spin_unlock(&map->lock);
 
 free_ops:
-	kvfree(m.user_ops);
-	kvfree(m.kernel_ops);
+	if (m.ops != stack_ops)
+		kvfree(m.ops);
 	return err;
 }
 

@@ -10,6 +10,7 @@
 
 #include <linux/mm.h>
 #include <xen/grant_table.h>
+#include <asm/xen/hypercall.h>
 #include <asm/xen/page.h>
 
 #include "xen/gntdev-internal.h"
@@ -44,6 +45,12 @@ static void gntdev_pv_sync_gup(struct mm_struct *mm, unsigned long start,
  * OOM reaper) is handled like any other and never refused.  The page
  * tables of the range stay while it runs: they are freed only after the
  * invalidation, by whoever started it.
+ *
+ * Only a page that has a kernel mapping can have been handed to a GUP
+ * walker (gntdev_pv_find_page()), so only such pages need the walkers
+ * waited out before their kernel mappings go.  That wait runs with
+ * @map->lock dropped: a walker asks for the page holding the lock of a
+ * page-table page, and then takes @map->lock.
  */
 static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 				 const struct mmu_notifier_range *range,
@@ -53,7 +60,7 @@ static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 	unsigned long map_end = map->vm_start + ((unsigned long)map->count << PAGE_SHIFT);
 	unsigned long start = max(range->start, map->vm_start);
 	unsigned long end = min(range->end, map_end);
-	unsigned int first, last;
+	unsigned int first = 0, last = 0, kept = 0;
 
 	spin_lock(&map->lock);
 	mmu_interval_set_seq(mn, cur_seq);
@@ -64,10 +71,15 @@ static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 	if (start < end) {
 		first = (start - map->vm_start) >> PAGE_SHIFT;
 		last = DIV_ROUND_UP(end - map->vm_start, PAGE_SIZE);
-		if (gntdev_unmap_user_pages(map, first, last))
-			gntdev_pv_sync_gup(mn->mm, start, end);
-		gntdev_unmap_kernel_pages(map, first, last);
+		kept = gntdev_unmap_user_pages(map, first, last);
 	}
+	spin_unlock(&map->lock);
+
+	if (!kept)
+		return true;
+	gntdev_pv_sync_gup(mn->mm, start, end);
+	spin_lock(&map->lock);
+	gntdev_unmap_kernel_pages(map, first, last);
 	spin_unlock(&map->lock);
 
 	return true;
@@ -113,11 +125,12 @@ static int gntdev_pv_note_pte(pte_t *pte, unsigned long addr, void *data)
 	struct gntdev_map *map = m->map;
 	unsigned int page = (addr - map->vm_start) >> PAGE_SHIFT;
 
-	gnttab_set_map_op(&m->user_ops[page],
+	gnttab_set_map_op(&m->ops[page],
 			  arbitrary_virt_to_machine(pte).maddr,
 			  m->flags | GNTMAP_application_map |
 			  GNTMAP_contains_pte | (1 << _GNTMAP_guest_avail0),
 			  map->grants[page].ref, map->grants[page].domid);
+	m->ops[page].status = GNTST_general_error;
 	return 0;
 }
 
@@ -133,4 +146,73 @@ int gntdev_pv_note_ptes(struct gntdev_mapping *m, struct vm_area_struct *vma)
 	return apply_to_page_range(vma->vm_mm, vma->vm_start,
 				   vma->vm_end - vma->vm_start,
 				   gntdev_pv_note_pte, m);
+}
+
+/**
+ * gntdev_pv_map_kernel() - map a page's grant at its kernel address
+ * @map: the map; its lock is held.
+ * @page: a page whose grant is in a user PTE.
+ *
+ * A PV map's grants go into the user PTEs only; the kernel mapping of a
+ * page, which is what a get_user_pages() caller reads through the struct
+ * page, is made the first time it is needed.  The page already carries the
+ * foreign mark and its p2m entry from the user mapping, and keeps them
+ * until the kernel mapping goes (gntdev-unmap.c).  Never sleeps.
+ *
+ * Return: whether the page has a kernel mapping now.
+ */
+bool gntdev_pv_map_kernel(struct gntdev_map *map, unsigned int page)
+{
+	struct gnttab_unmap_grant_ref *kunmap = &map->kunmap_ops[page];
+	struct gnttab_map_grant_ref op;
+	unsigned long addr;
+
+	lockdep_assert_held(&map->lock);
+
+	if (kunmap->handle != INVALID_GRANT_HANDLE)
+		return true;
+	if (map->unmap_ops[page].handle == INVALID_GRANT_HANDLE)
+		return false;
+
+	addr = (unsigned long)page_address(map->pages[page]);
+	gnttab_set_map_op(&op, addr,
+			  GNTMAP_host_map | (map->readonly ? GNTMAP_readonly : 0),
+			  map->grants[page].ref, map->grants[page].domid);
+	op.status = GNTST_general_error;
+	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1) ||
+	    op.status != GNTST_okay)
+		return false;
+
+	kunmap->host_addr = addr;
+	kunmap->dev_bus_addr = 0;
+	kunmap->handle = op.handle;
+	map->kernel_live++;
+	atomic_long_inc(&gntdev_stats.kernel_pages);
+	return true;
+}
+
+/**
+ * gntdev_pv_find_page() - the page behind a user PTE of @map, for the core mm
+ * @map: the map.
+ * @page: the page's index in @map.
+ *
+ * The core mm asks for the page of a special PTE with the lock of its
+ * page-table page held, and get_user_pages() then takes a reference on it
+ * and reads it through its kernel address.  So the page gets its kernel
+ * mapping here, while its user mapping is still there; once the user
+ * mapping is gone (an invalidation got to @map->lock first), a page without
+ * a kernel mapping is not handed out.
+ *
+ * Return: the page, or NULL.
+ */
+struct page *gntdev_pv_find_page(struct gntdev_map *map, unsigned int page)
+{
+	struct page *found = NULL;
+
+	spin_lock(&map->lock);
+	if (gntdev_pv_map_kernel(map, page))
+		found = map->pages[page];
+	spin_unlock(&map->lock);
+
+	return found;
 }

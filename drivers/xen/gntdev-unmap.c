@@ -9,7 +9,8 @@
  *                    (GNTMAP_contains_pte).  Unmapped as soon as the mm
  *                    invalidates the range.
  *   kernel mapping   the grant backs the map's own struct page: at its
- *                    kernel linear address in PV, at its guest frame in an
+ *                    kernel linear address in PV (made when the core mm
+ *                    first asks for the page), at its guest frame in an
  *                    auto-translated domain.  This is what get_user_pages()
  *                    users (a vmsplice pipe, an O_DIRECT transfer) read, so
  *                    it is released only once nobody but the map holds the
@@ -83,8 +84,19 @@ static void gntdev_unmap_leak_page(struct gntdev_map *map, unsigned int page,
 	atomic_long_inc(&gntdev_stats.leaked_pages);
 }
 
-static void gntdev_unmap_user_batch(struct gntdev_map *map,
-				    unsigned int first, unsigned int n)
+static bool gntdev_unmap_has_kernel(struct gntdev_map *map, unsigned int page)
+{
+	return map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE;
+}
+
+/*
+ * Unmap the user mappings of @n pages from @first, which all have a kernel
+ * mapping (@kernel) or all have none.  The last mapping of a page to go
+ * takes its foreign mark and its p2m entry with it, so a page without a
+ * kernel mapping loses them here, one that has one keeps them.
+ */
+static void gntdev_unmap_user_batch(struct gntdev_map *map, unsigned int first,
+				    unsigned int n, bool kernel)
 {
 	struct gnttab_unmap_grant_ref *ops = &map->unmap_ops[first];
 	unsigned int i;
@@ -94,45 +106,52 @@ static void gntdev_unmap_user_batch(struct gntdev_map *map,
 
 	for (i = 0; i < n; i++)
 		ops[i].status = GNTST_general_error;
-	ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, n);
+	if (kernel)
+		ret = HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, ops, n);
+	else
+		ret = gnttab_unmap_refs(ops, NULL, &map->pages[first], n);
 	gntdev_unmap_counted(map, n, &gntdev_stats.user_pages);
 
 	for (i = 0; i < n; i++) {
-		unsigned int page = first + i;
-
 		ops[i].handle = INVALID_GRANT_HANDLE;
 		map->user_live--;
 		if (ret || ops[i].status != GNTST_okay)
-			gntdev_unmap_leak_page(map, page, "user space", ret,
+			gntdev_unmap_leak_page(map, first + i, "user space", ret,
 					       ops[i].status);
-		/* Without a kernel mapping nothing else will clear the mark. */
-		else if (map->kunmap_ops[page].handle == INVALID_GRANT_HANDLE)
-			ClearPageForeign(map->pages[page]);
 	}
 }
 
-/* Unmap the user mappings of pages [first, last) that still have one. */
-static void gntdev_unmap_user(struct gntdev_map *map,
-			      unsigned int first, unsigned int last)
+/*
+ * Unmap the user mappings of pages [first, last) that still have one.
+ * Returns how many of those pages keep a kernel mapping.
+ */
+static unsigned int gntdev_unmap_user(struct gntdev_map *map,
+				      unsigned int first, unsigned int last)
 {
-	unsigned int page = first, n;
+	unsigned int page = first, n, kept = 0;
+	bool kernel;
 
 	lockdep_assert_held(&map->lock);
 
 	while (page < last) {
+		kernel = gntdev_unmap_has_kernel(map, page);
 		for (n = 0; page + n < last && n < GNTDEV_UNMAP_BATCH; n++)
-			if (map->unmap_ops[page + n].handle == INVALID_GRANT_HANDLE)
+			if (map->unmap_ops[page + n].handle == INVALID_GRANT_HANDLE ||
+			    gntdev_unmap_has_kernel(map, page + n) != kernel)
 				break;
 		if (n)
-			gntdev_unmap_user_batch(map, page, n);
+			gntdev_unmap_user_batch(map, page, n, kernel);
+		if (kernel)
+			kept += n;
 		page += n ? n : 1;
 	}
+	return kept;
 }
 
 static bool gntdev_unmap_kernel_only(struct gntdev_map *map, unsigned int page)
 {
 	return map->unmap_ops[page].handle == INVALID_GRANT_HANDLE &&
-	       map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE;
+	       gntdev_unmap_has_kernel(map, page);
 }
 
 static void gntdev_unmap_kernel_batch(struct gntdev_map *map,
@@ -208,8 +227,10 @@ static void gntdev_unmap_notify_clear_byte(struct gntdev_map *map,
 	if (!(notify->action & UNMAP_NOTIFY_CLEAR_BYTE) ||
 	    page < first || page >= last)
 		return;
+	/* PV: the byte is written through the page's kernel mapping. */
 	if (!map->readonly &&
-	    map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE) {
+	    (gntdev_pv ? gntdev_pv_map_kernel(map, page) :
+			 gntdev_unmap_has_kernel(map, page))) {
 		byte = page_address(map->pages[page]);
 		WRITE_ONCE(byte[offset_in_page(notify->offset)], 0);
 	}
@@ -233,18 +254,16 @@ static unsigned long gntdev_unmap_release_delay(struct gntdev_map *map)
  * Clears the notification byte if it lies in the range, then unmaps the
  * user mappings.  Never sleeps.
  *
- * Return: how many user mappings were unmapped.
+ * Return: how many of the pages unmapped keep a kernel mapping: those a
+ * get_user_pages() walker may have found (see gntdev_pv_find_page()).
  */
 unsigned int gntdev_unmap_user_pages(struct gntdev_map *map,
 				     unsigned int first, unsigned int last)
 {
-	unsigned int live = map->user_live;
-
 	lockdep_assert_held(&map->lock);
 
 	gntdev_unmap_notify_clear_byte(map, first, last);
-	gntdev_unmap_user(map, first, last);
-	return live - map->user_live;
+	return gntdev_unmap_user(map, first, last);
 }
 
 /**

@@ -7,12 +7,13 @@
  * -----------------
  * MAP_GRANT_REF creates a struct gntdev_map and files it in the per-file
  * index tree under a range of page offsets.  mmap() of exactly that range
- * maps the grants: in a PV domain twice, into the user PTEs (Xen writes
- * them; the map's mmu_interval_notifier watches the VMA) and at the kernel
- * linear address of the map's ballooned struct pages; in an auto-translated
- * domain once, at the guest frames of those pages, which are then inserted
- * into the VMA.  The struct pages are what get_user_pages() users such as
- * vmsplice and O_DIRECT end up reading.
+ * maps the grants: in a PV domain into the user PTEs (Xen writes them; the
+ * map's mmu_interval_notifier watches the VMA), and a page's grant also at
+ * the kernel linear address of its ballooned struct page once the core mm
+ * asks for that page (find_special_page(), under the page-table lock); in
+ * an auto-translated domain once, at the guest frames of those pages,
+ * which are then inserted into the VMA.  The struct pages are what
+ * get_user_pages() users such as vmsplice and O_DIRECT end up reading.
  *
  * The map counts its users (@users):
  *  - the file, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
@@ -32,13 +33,15 @@
  * mremap, mprotect, MADV_DONTNEED, soft-dirty tracking, exit, the OOM
  * reaper) first calls the map's notifier for the range.  Under @lock the
  * notifier unmaps the user mappings of the pages in the range, one
- * hypercall per batch, then takes and drops the page-table locks over the
- * range, so that a get_user_pages() that read a PTE before Xen cleared it
- * has taken its page reference by then.  A page that nobody else holds
- * also loses its kernel mapping at once; a page pinned by someone else
- * (page_count > 1) keeps its kernel mapping, so the pinner still reads the
- * granted data, and the release work retries later.  None of this sleeps,
- * so non-blockable invalidations are never refused.
+ * hypercall per batch; then, with @lock dropped (a get_user_pages() walker
+ * takes it under a page-table lock), it takes and drops the page-table
+ * locks over the range, so that a walker that read a PTE before Xen
+ * cleared it has taken its page reference by then.  Under @lock again, a
+ * page with a kernel mapping that nobody else holds loses it at once; a
+ * page pinned by someone else (page_count > 1) keeps its kernel mapping,
+ * so the pinner still reads the granted data, and the release work retries
+ * later.  None of this sleeps, so non-blockable invalidations are never
+ * refused.
  *
  * The NUMA balancing scanner would also invalidate a live mapping, to turn
  * its PTEs into hinting faults; the VMA reports no memory policy, which
@@ -193,14 +196,13 @@ extern struct gntdev_stats gntdev_stats;
  * struct gntdev_mapping - the grant operations of one mmap() in progress
  * @map: the map being mmapped.
  * @flags: GNTMAP_* common to every operation.
- * @user_ops: PV: per page, the mapping into the user PTE; else NULL.
- * @kernel_ops: per page, the mapping behind the map's struct page.
+ * @ops: per page, the mapping into the user PTE (PV) or behind the map's
+ *	struct page (auto-translated).
  */
 struct gntdev_mapping {
 	struct gntdev_map *map;
 	u32 flags;
-	struct gnttab_map_grant_ref *user_ops;
-	struct gnttab_map_grant_ref *kernel_ops;
+	struct gnttab_map_grant_ref *ops;
 };
 
 /* gntdev-main.c: the device */
@@ -251,9 +253,16 @@ unsigned long gntdev_get_unmapped_area(struct gntdev_file *file,
 int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma);
 struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma);
 
+/* gntdev-pages.c: the ballooned pages behind maps */
+int gntdev_pages_alloc(unsigned int count, struct page **pages);
+void gntdev_pages_free(unsigned int count, struct page **pages);
+void gntdev_pages_exit(void);
+
 /* gntdev-pv.c: what only PV needs */
 int gntdev_pv_watch(struct gntdev_map *map, struct vm_area_struct *vma);
 int gntdev_pv_note_ptes(struct gntdev_mapping *m, struct vm_area_struct *vma);
+bool gntdev_pv_map_kernel(struct gntdev_map *map, unsigned int page);
+struct page *gntdev_pv_find_page(struct gntdev_map *map, unsigned int page);
 
 /* gntdev-unmap.c: taking grants out */
 unsigned int gntdev_unmap_user_pages(struct gntdev_map *map,

@@ -2,8 +2,19 @@
 /*
  * GRANT_COPY: copy between local buffers and granted pages without mapping
  * them.  Segments are split into Xen copy operations at page boundaries of
- * the local buffer and sent to Xen in batches; local pages are pinned for
- * the duration of their batch and destination pages are marked dirty.
+ * the local buffer and sent to Xen in batches; local pages are pinned while
+ * Xen copies and destination pages are marked dirty.
+ *
+ * Backends copy through the same buffers again and again, so a file keeps
+ * the pins of up to GNTDEV_COPY_KEPT anonymous local pages between calls
+ * (2 MiB), each watched by an mmu_interval_notifier over its user address:
+ * a kept pin serves a later copy at that address only if nothing has
+ * invalidated the address since the pin was taken.  A slot holds one page,
+ * chosen by address; a pin in use keeps its slot against one newcomer, so
+ * a working set larger than the slots does not evict on every copy.
+ * Anything not kept is pinned for one batch.  Either way Xen only ever sees
+ * pages that are pinned until it is done with them; a kept pin that has
+ * gone stale is dropped only after the batch that might use it.
  *
  * The status of a segment is the first failure of any of its operations,
  * or GNTST_okay.
@@ -13,6 +24,8 @@
 
 #include <linux/compat.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <xen/grant_table.h>
@@ -21,23 +34,248 @@
 #include "xen/gntdev-internal.h"
 
 #define GNTDEV_COPY_BATCH	16
+/* Kept pins per file, in slots chosen by page address: a power of two. */
+#define GNTDEV_COPY_KEPT	512
 
+/**
+ * struct gntdev_copy_kept - a local page kept pinned between calls
+ * @notifier: over the page's user address in its mm; inserted while @page.
+ * @seq: @notifier's sequence read before the page was pinned.
+ * @addr: the page's user address.
+ * @page: the pinned page, or NULL for an empty slot.
+ * @write: pinned for writing.
+ * @used: served a copy since a newcomer last asked for the slot.
+ */
+struct gntdev_copy_kept {
+	struct mmu_interval_notifier notifier;
+	unsigned long seq;
+	unsigned long addr;
+	struct page *page;
+	bool write;
+	bool used;
+};
+
+/**
+ * struct gntdev_copy_batch - copy operations on their way to Xen
+ * @ops: the operations.
+ * @status: per operation, the status of its segment in user memory.
+ * @pages: pins to drop once the operations are done: pages pinned for
+ *	this batch only, and kept pins that went stale.  Each operation adds
+ *	at most two: the stale pin it replaces and its own.
+ * @dirty: per entry of @pages, whether Xen wrote to it.
+ * @written: kept pages that the operations write to, at most one each.
+ * @nr_ops: entries in @ops and @status.
+ * @nr_pages: entries in @pages and @dirty.
+ * @nr_written: entries in @written.
+ * @kept: GNTDEV_COPY_KEPT slots of kept pins (the file's batch), or NULL
+ *	(a batch for one call only).
+ */
 struct gntdev_copy_batch {
 	struct gnttab_copy ops[GNTDEV_COPY_BATCH];
 	s16 __user *status[GNTDEV_COPY_BATCH];
-	struct page *pages[GNTDEV_COPY_BATCH];
-	bool dirty[GNTDEV_COPY_BATCH];
+	struct page *pages[2 * GNTDEV_COPY_BATCH];
+	bool dirty[2 * GNTDEV_COPY_BATCH];
+	struct page *written[GNTDEV_COPY_BATCH];
 	unsigned int nr_ops;
 	unsigned int nr_pages;
+	unsigned int nr_written;
+	struct gntdev_copy_kept *kept;
 };
 
+/* A kept pin is still good: its address has not been invalidated since. */
+static bool gntdev_copy_kept_invalidate(struct mmu_interval_notifier *mn,
+					const struct mmu_notifier_range *range,
+					unsigned long cur_seq)
+{
+	mmu_interval_set_seq(mn, cur_seq);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops gntdev_copy_kept_ops = {
+	.invalidate = gntdev_copy_kept_invalidate,
+};
+
+/* Drop the pins of this batch's operations, now that Xen is done. */
 static void gntdev_copy_unpin(struct gntdev_copy_batch *batch)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < batch->nr_written; i++)
+		if (!PageDirty(batch->written[i]))
+			set_page_dirty_lock(batch->written[i]);
+	batch->nr_written = 0;
+
+	for (i = 0; i < batch->nr_pages; i += n) {
+		for (n = 1; i + n < batch->nr_pages; n++)
+			if (batch->dirty[i + n] != batch->dirty[i])
+				break;
+		unpin_user_pages_dirty_lock(&batch->pages[i], n, batch->dirty[i]);
+	}
+	batch->nr_pages = 0;
+}
+
+static void gntdev_copy_unpin_later(struct gntdev_copy_batch *batch,
+				    struct page *page, bool dirty)
+{
+	batch->pages[batch->nr_pages] = page;
+	batch->dirty[batch->nr_pages] = dirty;
+	batch->nr_pages++;
+}
+
+/* Empty a slot; its pin is dropped with the batch's pins. */
+static void gntdev_copy_kept_drop(struct gntdev_copy_batch *batch,
+				  struct gntdev_copy_kept *kept)
+{
+	mmu_interval_notifier_remove(&kept->notifier);
+	gntdev_copy_unpin_later(batch, kept->page, false);
+	kept->page = NULL;
+}
+
+/* A batch with slots for kept pins (@keep), or one for a single call. */
+static struct gntdev_copy_batch *gntdev_copy_alloc(bool keep)
+{
+	struct gntdev_copy_batch *batch;
+	size_t size = sizeof(*batch);
+
+	if (keep)
+		size += GNTDEV_COPY_KEPT * sizeof(*batch->kept);
+	batch = kvzalloc(size, GFP_KERNEL);
+	if (batch && keep)
+		batch->kept = (struct gntdev_copy_kept *)(batch + 1);
+	return batch;
+}
+
+/* Free an idle batch (no operation queued) and drop its kept pins. */
+static void gntdev_copy_free(struct gntdev_copy_batch *batch)
 {
 	unsigned int i;
 
-	for (i = 0; i < batch->nr_pages; i++)
-		unpin_user_pages_dirty_lock(&batch->pages[i], 1, batch->dirty[i]);
-	batch->nr_pages = 0;
+	for (i = 0; batch->kept && i < GNTDEV_COPY_KEPT; i++) {
+		if (!batch->kept[i].page)
+			continue;
+		mmu_interval_notifier_remove(&batch->kept[i].notifier);
+		unpin_user_page(batch->kept[i].page);
+	}
+	kvfree(batch);
+}
+
+/* The kept pin for @addr, if it may serve an operation that @write-s. */
+static struct page *gntdev_copy_kept_find(struct gntdev_copy_kept *kept,
+					  unsigned long addr, bool write)
+{
+	if (!kept->page || kept->addr != addr ||
+	    kept->notifier.mm != current->mm || (write && !kept->write) ||
+	    mmu_interval_check_retry(&kept->notifier, kept->seq))
+		return NULL;
+	kept->used = true;
+	return kept->page;
+}
+
+/*
+ * A copy at @addr found no pin to use in @kept: may its slot be emptied
+ * for a new one?  Not if it holds a good pin of another page that served a
+ * copy since the last time this was asked.
+ */
+static bool gntdev_copy_kept_yields(struct gntdev_copy_kept *kept,
+				    unsigned long addr)
+{
+	if (!kept->page)
+		return true;
+	if (kept->addr == addr || kept->notifier.mm != current->mm ||
+	    mmu_interval_check_retry(&kept->notifier, kept->seq))
+		return true;
+	if (!kept->used)
+		return true;
+	kept->used = false;
+	return false;
+}
+
+/*
+ * Keep a second pin of @page, just pinned for this batch at @addr, in the
+ * empty slot @kept.  The notifier's sequence is read before the second
+ * pin, which must find the same page: so no invalidation of @addr since
+ * that page was mapped there can have gone unseen.  Long-term, as a kept
+ * pin is: a page in a movable zone is migrated by that pin, and not kept.
+ */
+static void gntdev_copy_keep(struct gntdev_copy_kept *kept, unsigned long addr,
+			     bool write, struct page *page)
+{
+	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	struct page *again;
+
+	if (mmu_interval_notifier_insert(&kept->notifier, current->mm, addr,
+					 PAGE_SIZE, &gntdev_copy_kept_ops))
+		return;
+	kept->seq = mmu_interval_read_begin(&kept->notifier);
+	if (pin_user_pages_fast(addr, 1, flags, &again) != 1)
+		goto remove_notifier;
+	if (again != page)
+		goto unpin_again;
+
+	kept->addr = addr;
+	kept->page = page;
+	kept->write = write;
+	kept->used = false;
+	return;
+
+unpin_again:
+	unpin_user_page(again);
+remove_notifier:
+	mmu_interval_notifier_remove(&kept->notifier);
+}
+
+/* Pin the page at @addr for this batch only. */
+static struct page *gntdev_copy_pin_once(struct gntdev_copy_batch *batch,
+					 unsigned long addr, bool write)
+{
+	struct page *page;
+	int ret;
+
+	ret = pin_user_pages_fast(addr, 1, write ? FOLL_WRITE : 0, &page);
+	if (ret != 1)
+		return ERR_PTR(ret < 0 ? ret : -EFAULT);
+	gntdev_copy_unpin_later(batch, page, write);
+	return page;
+}
+
+/* The page at @addr, pinned at least until the batch is done. */
+static struct page *gntdev_copy_page(struct gntdev_copy_batch *batch,
+				     unsigned long addr, bool write)
+{
+	struct gntdev_copy_kept *kept;
+	struct page *page;
+	bool keep;
+
+	if (!batch->kept)
+		return gntdev_copy_pin_once(batch, addr, write);
+
+	kept = &batch->kept[(addr >> PAGE_SHIFT) % GNTDEV_COPY_KEPT];
+	page = gntdev_copy_kept_find(kept, addr, write);
+	if (page) {
+		if (write)
+			batch->written[batch->nr_written++] = page;
+		return page;
+	}
+
+	keep = gntdev_copy_kept_yields(kept, addr);
+	if (keep && kept->page)
+		gntdev_copy_kept_drop(batch, kept);
+	page = gntdev_copy_pin_once(batch, addr, write);
+	if (!IS_ERR(page) && keep && PageAnon(page))
+		gntdev_copy_keep(kept, addr, write, page);
+	return page;
+}
+
+/* Pin the local page under @addr and return its frame for Xen. */
+static int gntdev_copy_pin(struct gntdev_copy_batch *batch,
+			   unsigned long addr, bool write, xen_pfn_t *gfn)
+{
+	struct page *page = gntdev_copy_page(batch, addr & PAGE_MASK, write);
+
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	*gfn = pfn_to_gfn(page_to_xen_pfn(page) + XEN_PFN_DOWN(offset_in_page(addr)));
+	return 0;
 }
 
 /* Run the queued operations and report failures into their segments. */
@@ -59,26 +297,6 @@ static int gntdev_copy_flush(struct gntdev_copy_batch *batch)
 			return -EFAULT;
 	}
 	batch->nr_ops = 0;
-	return 0;
-}
-
-/* Pin the local page under @addr and return its frame for Xen. */
-static int gntdev_copy_pin(struct gntdev_copy_batch *batch,
-			   unsigned long addr, bool write, xen_pfn_t *gfn)
-{
-	struct page *page;
-	int ret;
-
-	ret = pin_user_pages_fast(addr, 1, write ? FOLL_WRITE : 0, &page);
-	if (ret < 0)
-		return ret;
-	if (ret != 1)
-		return -EFAULT;
-
-	batch->pages[batch->nr_pages] = page;
-	batch->dirty[batch->nr_pages] = write;
-	batch->nr_pages++;
-	*gfn = pfn_to_gfn(page_to_xen_pfn(page) + XEN_PFN_DOWN(offset_in_page(addr)));
 	return 0;
 }
 
@@ -177,6 +395,7 @@ static void __user *gntdev_copy_virt(const void *side)
 
 /**
  * gntdev_grant_copy() - run the segments of a GRANT_COPY request
+ * @file: the file it came through, which keeps a batch between calls.
  * @segments: the caller's array of segments.
  * @count: how many; 0 is a valid no-op that callers use as a probe.
  *
@@ -184,19 +403,28 @@ static void __user *gntdev_copy_virt(const void *side)
  * -EINVAL for a local-to-local segment or one that crosses the end of a
  * granted page; -EFAULT for a bad pointer; -ENOMEM.
  */
-int gntdev_grant_copy(struct gntdev_grant_copy_segment __user *segments,
+int gntdev_grant_copy(struct gntdev_file *file,
+		      struct gntdev_grant_copy_segment __user *segments,
 		      unsigned int count)
 {
 	struct gntdev_copy_batch *batch;
 	unsigned int i;
+	bool keep;
 	int ret = 0;
 
 	if (!count)
 		return 0;
 
-	batch = kzalloc(sizeof(*batch), GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
+	/* A call that finds the file's batch in use brings its own. */
+	keep = mutex_trylock(&file->copy_lock);
+	if (keep && !file->copy_batch)
+		file->copy_batch = gntdev_copy_alloc(true);
+	batch = keep ? file->copy_batch : gntdev_copy_alloc(false);
+	if (!batch) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	batch->nr_ops = 0;
 
 	for (i = 0; i < count && !ret; i++) {
 		struct gntdev_grant_copy_segment seg;
@@ -215,6 +443,20 @@ int gntdev_grant_copy(struct gntdev_grant_copy_segment __user *segments,
 		ret = gntdev_copy_flush(batch);
 
 	gntdev_copy_unpin(batch);
-	kfree(batch);
+	if (!keep)
+		gntdev_copy_free(batch);
+unlock:
+	if (keep)
+		mutex_unlock(&file->copy_lock);
 	return ret;
+}
+
+/**
+ * gntdev_copy_release() - free the batch a file kept, and its kept pins
+ * @file: the file, which nobody else can reach any more.
+ */
+void gntdev_copy_release(struct gntdev_file *file)
+{
+	if (file->copy_batch)
+		gntdev_copy_free(file->copy_batch);
 }

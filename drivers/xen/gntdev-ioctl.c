@@ -143,13 +143,14 @@ static long gntdev_ioctl_set_unmap_notify(struct gntdev_file *file,
 	return err;
 }
 
-static long gntdev_ioctl_grant_copy(struct ioctl_gntdev_grant_copy __user *u)
+static long gntdev_ioctl_grant_copy(struct gntdev_file *file,
+				    struct ioctl_gntdev_grant_copy __user *u)
 {
 	struct ioctl_gntdev_grant_copy op;
 
 	if (copy_from_user(&op, u, sizeof(op)))
 		return -EFAULT;
-	return gntdev_grant_copy((void __user *)op.segments, op.count);
+	return gntdev_grant_copy(file, (void __user *)op.segments, op.count);
 }
 
 /**
@@ -183,7 +184,7 @@ long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case IOCTL_GNTDEV_SET_UNMAP_NOTIFY:
 		return gntdev_ioctl_set_unmap_notify(file, ptr);
 	case IOCTL_GNTDEV_GRANT_COPY:
-		return gntdev_ioctl_grant_copy(ptr);
+		return gntdev_ioctl_grant_copy(file, ptr);
 	default:
 		/* dma-buf needs XEN_GRANT_DMA_ALLOC, which is not ours to add. */
 		return -ENOTTY;
@@ -200,13 +201,14 @@ struct ioctl_gntdev_grant_copy32 {
 #define IOCTL_GNTDEV_GRANT_COPY32 \
 	_IOC(_IOC_NONE, 'G', 8, sizeof(struct ioctl_gntdev_grant_copy32))
 
-static long gntdev_ioctl_grant_copy32(struct ioctl_gntdev_grant_copy32 __user *u)
+static long gntdev_ioctl_grant_copy32(struct gntdev_file *file,
+				      struct ioctl_gntdev_grant_copy32 __user *u)
 {
 	struct ioctl_gntdev_grant_copy32 op;
 
 	if (copy_from_user(&op, u, sizeof(op)))
 		return -EFAULT;
-	return gntdev_grant_copy(compat_ptr(op.segments), op.count);
+	return gntdev_grant_copy(file, compat_ptr(op.segments), op.count);
 }
 
 /**
@@ -224,7 +226,8 @@ long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
 			 unsigned long arg)
 {
 	if (cmd == IOCTL_GNTDEV_GRANT_COPY32)
-		return gntdev_ioctl_grant_copy32(compat_ptr(arg));
+		return gntdev_ioctl_grant_copy32(filp->private_data,
+						 compat_ptr(arg));
 	return gntdev_ioctl(filp, cmd, (unsigned long)compat_ptr(arg));
 }
 #endif

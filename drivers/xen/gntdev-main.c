@@ -39,6 +39,7 @@ static int gntdev_release(struct inode *inode, struct file *filp)
 	struct gntdev_file *file = filp->private_data;
 
 	gntdev_file_drop_maps(file);
+	gntdev_copy_release(file);
 	kfree(file);
 	return 0;
 }

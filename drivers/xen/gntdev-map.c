@@ -342,6 +342,7 @@ void gntdev_file_init(struct gntdev_file *file)
 {
 	mutex_init(&file->lock);
 	gntdev_offsets_init(&file->maps, GNTDEV_MAX_INDEX);
+	mutex_init(&file->copy_lock);
 }
 
 /**

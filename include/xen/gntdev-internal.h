@@ -70,15 +70,23 @@
  */
 #define GNTDEV_MAX_INDEX	(((unsigned long)INT_MAX) + 1)
 
+struct gntdev_copy_batch;
+
 /**
  * struct gntdev_file - state of one open file of the device
  * @lock: protects @maps; taken under mmap_lock by mmap(), so never held
  *	across a user copy, a hypercall or a map put.
  * @maps: the offsets of the file's maps; each map in it holds a reference.
+ * @copy_lock: protects @copy_batch and the pins it keeps.  GRANT_COPY
+ *	only tries it: a call that finds it held uses a batch of its own.
+ * @copy_batch: the file's GRANT_COPY batch, with the local pages it keeps
+ *	pinned between calls (gntdev-copy.c); made by the first call.
  */
 struct gntdev_file {
 	struct mutex lock;		/* see @lock above */
 	struct gntdev_offsets maps;
+	struct mutex copy_lock;		/* see @copy_lock above */
+	struct gntdev_copy_batch *copy_batch;
 };
 
 /**
@@ -236,8 +244,10 @@ long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
 			 unsigned long arg);
 
 /* gntdev-copy.c: GRANT_COPY */
-int gntdev_grant_copy(struct gntdev_grant_copy_segment __user *segments,
+int gntdev_grant_copy(struct gntdev_file *file,
+		      struct gntdev_grant_copy_segment __user *segments,
 		      unsigned int count);
+void gntdev_copy_release(struct gntdev_file *file);
 
 /* gntdev-stats.c: statistics in debugfs */
 void gntdev_stats_add_map(struct gntdev_map *map);

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xengnttab.h>
 
@@ -302,6 +304,103 @@ static int sc_copy_many(void)
 	return 0;
 }
 
+/* Copy the granter's page 0 into buf and check it arrived. */
+static int copy_in_checked(xengnttab_handle *xgt, struct granter *g, uint8_t *buf,
+			   uint32_t seed, const char *when)
+{
+	long ps = pagesz();
+	seg_t seg;
+
+	memset(buf, 0, ps);
+	seg_in(&seg, g->refs[0], 0, buf, ps);
+	CHECK(copy(xgt, 1, &seg) == 0, "%s: xengnttab_grant_copy: %s", when, strerror(errno));
+	CHECK(seg.status == ST_OKAY, "%s: segment status %d", when, seg.status);
+	for (long i = 0; i < ps; i++)
+		CHECK(buf[i] == pattern_byte(seed, 0, i),
+		      "%s: byte %ld of the buffer is 0x%02x, want 0x%02x: the copy went "
+		      "to another page than the one mapped there now", when, i, buf[i],
+		      pattern_byte(seed, 0, i));
+	return 0;
+}
+
+/* Fill buf with c, copy it out to the granter's page 0, read that back. */
+static int copy_out_checked(xengnttab_handle *xgt, struct granter *g, uint8_t *buf,
+			    int c, const char *when)
+{
+	long ps = pagesz();
+	uint8_t *seen = malloc(ps);
+	seg_t seg;
+
+	CHECK(seen, "malloc");
+	memset(buf, c, ps);
+	seg_out(&seg, buf, g->refs[0], 0, ps);
+	int rc = copy(xgt, 1, &seg);
+	int st = seg.status;
+	int rd = rc ? 0 : granter_read(g, 0, seen, ps);
+	int same = !rc && !st && !rd && seen[0] == c && !memcmp(seen, seen + 1, ps - 1);
+	free(seen);
+	CHECK(rc == 0, "%s: xengnttab_grant_copy: %s", when, strerror(errno));
+	CHECK(st == ST_OKAY, "%s: segment status %d", when, st);
+	STEP(rd);
+	CHECK(same, "%s: the granted page does not hold the buffer's bytes 0x%02x: the "
+	      "copy read another page than the one mapped there now", when, c);
+	return 0;
+}
+
+/*
+ * Backends copy through the same buffers again and again, and the device
+ * may keep their pages pinned between calls.  Whatever replaces the page
+ * behind a buffer's address must be what the next copy uses.
+ */
+static int sc_copy_buffer_replaced(void)
+{
+	struct granter g;
+	long ps = pagesz();
+	STEP(sc_share(&g, 1, 1, 212));
+	xengnttab_handle *xgt = xengnttab_open(note_logger(), 0);
+	CHECK(xgt, "xengnttab_open: %s", strerror(errno));
+	uint8_t *buf = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(buf != MAP_FAILED, "mmap: %s", errname(errno));
+
+	STEP(copy_in_checked(xgt, &g, buf, 212, "first copy in"));
+	STEP(copy_in_checked(xgt, &g, buf, 212, "second copy in"));
+
+	CHECK(madvise(buf, ps, MADV_DONTNEED) == 0, "MADV_DONTNEED: %s", errname(errno));
+	STEP(copy_in_checked(xgt, &g, buf, 212, "copy in after MADV_DONTNEED"));
+
+	CHECK(munmap(buf, ps) == 0, "munmap: %s", errname(errno));
+	uint8_t *again = mmap(buf, ps, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(again == buf, "mmap at the old address: %s", errname(errno));
+	STEP(copy_in_checked(xgt, &g, buf, 212, "copy in after munmap and mmap"));
+
+	/* A child has its own page at the same address, the same descriptor. */
+	pid_t pid = fork();
+	CHECK(pid >= 0, "fork: %s", errname(errno));
+	if (!pid)
+		_exit(copy_in_checked(xgt, &g, buf, 212, "child's copy in") ? 1 : 0);
+	int wst = 0;
+	CHECK(waitpid(pid, &wst, 0) == pid, "waitpid: %s", errname(errno));
+	CHECK(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "the child's copy failed (status 0x%x)", wst);
+	STEP(copy_in_checked(xgt, &g, buf, 212, "parent's copy in after the child's"));
+
+	/* The other way: the next copy out reads the page mapped now. */
+	STEP(copy_out_checked(xgt, &g, buf, 0xa5, "first copy out"));
+	CHECK(madvise(buf, ps, MADV_DONTNEED) == 0, "MADV_DONTNEED: %s", errname(errno));
+	STEP(copy_out_checked(xgt, &g, buf, 0x5a, "copy out after MADV_DONTNEED"));
+	CHECK(munmap(buf, ps) == 0, "munmap: %s", errname(errno));
+	again = mmap(buf, ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(again == buf, "mmap at the old address: %s", errname(errno));
+	STEP(copy_out_checked(xgt, &g, buf, 0x3c, "copy out after munmap and mmap"));
+
+	munmap(buf, ps);
+	xengnttab_close(xgt);
+	STEP(xen_expect_unmapped(g.refs, 1, "after grant copies"));
+	granter_release(&g);
+	return 0;
+}
+
 const struct scenario scen_copy[] = {
 	{ "grant-copy",
 	  "GRANT_COPY copies in and out at offsets (across local page boundaries), "
@@ -320,5 +419,11 @@ const struct scenario scen_copy[] = {
 	  "sides across pages, bad refs incl. adjacent ones): each gets its own "
 	  "status and each destination exactly its data",
 	  sc_copy_many, 0 },
+	{ "grant-copy-buffer-replaced",
+	  "a copy in or out uses the page mapped at the buffer's address now: after "
+	  "MADV_DONTNEED, after munmap and mmap at the same address, and in a fork "
+	  "child copying through the same descriptor, data lands in (or comes from) "
+	  "the new page",
+	  sc_copy_buffer_replaced, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

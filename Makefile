@@ -6,12 +6,14 @@
 #   make tools    build tools/gntdev-test/gntdev-test and granter-agent
 #   make run      all of the above, then the harness: our module, all scenarios
 #   make test     all set-up, then the test suite: xen-tests/suite.sh
-#   make bench    per-map operation cost vs maps per file, ours and Debian's
-#                 side by side in one boot (prints ratios, judges nothing)
+#   make bench    our module against Debian's, alternating in one boot, under
+#                 -icount shift=0 and again on plain TCG; writes docs/bench/
+#                 (tables, SVG plots, a summary line of ratios; judges nothing)
 #   make clean
 #
 # Variables (command line or environment): KVER, GNTDEV_CACHE, GNTDEV=stock,
-# PATTERN, OUT, TIMEOUT; see xen-tests/run.sh.
+# PATTERN, OUT, TIMEOUT; see xen-tests/run.sh.  TOOLKIT_ARGS: options for
+# the toolkit, or for gntdev-bench under make bench (e.g. "--rounds 3").
 
 SHELL := /bin/bash
 
@@ -60,13 +62,21 @@ test:
 	$(MAKE) tools
 	xen-tests/suite.sh
 
-# gntdev-bench in place of the toolkit, Debian's module shipped beside ours.
+# gntdev-bench in place of the toolkit, Debian's module shipped beside ours:
+# one boot under -icount shift=0 (virtual time, repeatable), one on plain
+# TCG with fewer rounds as the wall-clock check (a --rounds in TOOLKIT_ARGS
+# overrides both), then docs/bench/ from their serial logs.
+BENCH_RUN = GNTDEV_TEST=$(CURDIR)/tools/gntdev-bench/gntdev-bench BENCH_STOCK=1 \
+	LOAD_CYCLES=0 SETUP=0 xen-tests/run.sh
+
 bench:
 	$(MAKE) setup
 	$(MAKE) module
 	$(MAKE) -C tools/gntdev-bench
-	GNTDEV_TEST=$(CURDIR)/tools/gntdev-bench/gntdev-bench BENCH_STOCK=1 \
-		LOAD_CYCLES=0 OUT=$(CURDIR)/xen-tests/out/bench SETUP=0 xen-tests/run.sh
+	ICOUNT=0 OUT=$(CURDIR)/xen-tests/out/bench $(BENCH_RUN)
+	OUT=$(CURDIR)/xen-tests/out/bench-wallclock \
+		TOOLKIT_ARGS="--rounds 2 $$TOOLKIT_ARGS" $(BENCH_RUN)
+	tools/gntdev-bench/report.sh xen-tests/out/bench xen-tests/out/bench-wallclock docs/bench
 
 clean:
 	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/xen clean

@@ -36,12 +36,13 @@ XEN_PKG=${XEN_PKG:-xen-hypervisor-4.17-amd64}
 # initramfs, unpack the kernel and boot the lot; linux-source-6.1 and the
 # kernel build tools are for the unit tests and the debug-kernel lane; the
 # 32-bit libc is for the toolkit's compat (32-bit caller) scenario; pahole
-# (dwarves) for the BTF that a build against the 6.12 headers makes.  No
-# python: a fresh debootstrap minbase has none and nothing here needs it.
+# (dwarves) for the BTF that a build against the 6.12 headers makes;
+# gnuplot for make bench's plots.  No python: a fresh debootstrap minbase
+# has none and nothing here needs it.
 BASE_DEPS=(gcc make libc6-dev libxen-dev busybox-static cpio qemu-system-x86
            kmod xz-utils zstd gzip
            linux-source-6.1 bc flex bison libelf-dev libssl-dev
-           gcc-multilib libc6-dev-i386 dwarves)
+           gcc-multilib libc6-dev-i386 dwarves gnuplot-nox)
 
 export DEBIAN_FRONTEND=noninteractive
 updated=0          # set once apt-get update has run

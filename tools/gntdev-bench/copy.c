@@ -5,6 +5,11 @@
  * k ("copy-from").  Before timing, each way is checked once: every status
  * GNTST_okay and every page where it should be.  The timed copies to the
  * grants write the pattern they already hold.
+ *
+ * Those copies go through the same local pages every time, as a backend's
+ * do.  "copy-from-fresh" drops the local pages (MADV_DONTNEED, not timed)
+ * before each copy from the grants, so every copy faults in new pages and
+ * nothing pinned or mapped by an earlier copy can serve it.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -102,6 +107,7 @@ static int check(struct turn *t, int fd, uint8_t *local)
 struct copy_ctx {
 	int fd;
 	enum way way;
+	uint8_t *local;
 };
 
 static int copy_sample(struct turn *t, void *ctx, unsigned int batch, double *ns)
@@ -109,6 +115,15 @@ static int copy_sample(struct turn *t, void *ctx, unsigned int batch, double *ns
 	struct copy_ctx *c = ctx;
 
 	return copy(t, c->fd, c->way, batch, ns);
+}
+
+static int fresh_sample(struct turn *t, void *ctx, unsigned int batch, double *ns)
+{
+	struct copy_ctx *c = ctx;
+
+	if (madvise(c->local, batch * PAGE_SIZE, MADV_DONTNEED))
+		return fail(t, "copy-from-fresh: MADV_DONTNEED: %s", strerror(errno));
+	return copy(t, c->fd, FROM_GRANT, batch, ns);
 }
 
 int bench_copy(struct turn *t)
@@ -130,9 +145,12 @@ int bench_copy(struct turn *t)
 	segments(local);
 	err = check(t, fd, local);
 	c.fd = fd;
+	c.local = local;
 	for (c.way = 0; c.way < NR_WAYS && !err; c.way++)
 		for (b = 0; b < NR_BATCHES && !err; b++)
 			err = batch_figure(t, way_figure[c.way], batches[b], copy_sample, &c);
+	for (b = 0; b < NR_BATCHES && !err; b++)
+		err = batch_figure(t, "copy-from-fresh", batches[b], fresh_sample, &c);
 	close(fd);
 	munmap(local, MAX_BATCH * PAGE_SIZE);
 	return err;

@@ -87,7 +87,7 @@ EOF
         # name | heading | what the figures are | figures | plot
         ng = split("" \
 "cycle|Map cycle|MAP_GRANT_REF of B distinct grants, mmap of the B pages, a write to every page, munmap, UNMAP_GRANT_REF: each part, and their sum (cycle-total). µs per page; param: batch B.|cycle-total cycle-map cycle-mmap cycle-touch cycle-munmap cycle-unmap|cycle.svg\n" \
-"copy|GRANT_COPY|One IOCTL_GNTDEV_GRANT_COPY of B whole-page segments, local pages to the grants (copy-to) or back (copy-from). µs per page; param: batch B.|copy-to copy-from|copy.svg\n" \
+"copy|GRANT_COPY|One IOCTL_GNTDEV_GRANT_COPY of B whole-page segments, local pages to the grants (copy-to) or back (copy-from), through the same local pages every time, as a backend copies; copy-from-fresh drops the local pages (MADV_DONTNEED, not timed) before each copy, so each copy faults in new pages and nothing kept from an earlier copy serves it. µs per page; param: batch B.|copy-to copy-from copy-from-fresh|copy.svg\n" \
 "floor|Floor and clock|floor: B bare GNTTABOP_map_grant_ref with GNTMAP_device_map in one hypercall through privcmd, then B unmaps; no gntdev involved. µs per page; param: batch B. clock: one CLOCK_MONOTONIC read, taken off every timed interval; µs.|floor clock|cycle.svg\n" \
 "munmap|munmap against live maps|munmap of one more 1-page mapping with N others live in the mm: gntdev maps on the same file (munmap-gntdev) and, as a yardstick, anonymous pages, each its own VMA (munmap-anon). µs; param: N.|munmap-gntdev munmap-anon|munmap.svg\n" \
 "perfile|Per-file operations|Each call of a probe map'"'"'s life, on a file with no other map and with 10,000 unmapped ones. µs; param: other maps on the file.|perfile-map perfile-mmap perfile-offset perfile-munmap perfile-unmap|\n" \
@@ -134,7 +134,8 @@ LC_ALL=C awk '$1 == "fork" || $1 == "exit" {
     printf "\"%s, N=%s\" %s %s %s %s %s %s\n", $1, $2, $4, $5, $6, $7, $8, $9
 }' "$tmp/main" > "$tmp/process.dat"
 for f in cycle-total.ours cycle-total.stock floor.ours copy-to.ours copy-to.stock \
-         copy-from.ours copy-from.stock munmap-gntdev.ours munmap-gntdev.stock \
+         copy-from.ours copy-from.stock copy-from-fresh.ours copy-from-fresh.stock \
+         munmap-gntdev.ours munmap-gntdev.stock \
          munmap-anon.ours process.dat; do
     [ -s "$tmp/$f" ] || die "no figures for $f in $main/serial.log"
 done
@@ -163,7 +164,9 @@ set title "GRANT_COPY, whole pages"
 plot "copy-to.ours" using 1:2:3:4 title "to the grants, ours", \
      "copy-to.stock" using 1:2:3:4 title "to the grants, Debian's", \
      "copy-from.ours" using 1:2:3:4 title "from the grants, ours", \
-     "copy-from.stock" using 1:2:3:4 title "from the grants, Debian's"
+     "copy-from.stock" using 1:2:3:4 title "from the grants, Debian's", \
+     "copy-from-fresh.ours" using 1:2:3:4 title "from the grants, fresh pages, ours", \
+     "copy-from-fresh.stock" using 1:2:3:4 title "from the grants, fresh pages, Debian's"
 unset logscale
 
 set output "munmap.svg"

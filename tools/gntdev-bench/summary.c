@@ -74,6 +74,11 @@ static void copy_targets(void)
 	target("copy-b1", have, to > from ? to : from, 0.9);
 	have = max_ratio("copy-to", 1, &to) && max_ratio("copy-from", 1, &from);
 	target("copy-max", have, to > from ? to : from, 1.0);
+	/* No target: the cost of a copy through pages no earlier copy used. */
+	if (max_ratio("copy-from-fresh", 1, &from))
+		put(" copy-fresh-max %.2f", from);
+	else
+		put(" copy-fresh-max n/a");
 }
 
 static void cycle_targets(void)

@@ -122,11 +122,17 @@ static void gntdev_copy_unpin_later(struct gntdev_copy_batch *batch,
 	batch->nr_pages++;
 }
 
-/* Empty a slot; its pin is dropped with the batch's pins. */
+/*
+ * Empty a slot; its pin is dropped with the batch's pins.  Its notifier
+ * goes too, unless the caller keeps it for a new pin at the same address
+ * (@notifier_stays).
+ */
 static void gntdev_copy_kept_drop(struct gntdev_copy_batch *batch,
-				  struct gntdev_copy_kept *kept)
+				  struct gntdev_copy_kept *kept,
+				  bool notifier_stays)
 {
-	mmu_interval_notifier_remove(&kept->notifier);
+	if (!notifier_stays)
+		mmu_interval_notifier_remove(&kept->notifier);
 	gntdev_copy_unpin_later(batch, kept->page, false);
 	kept->page = NULL;
 }
@@ -192,18 +198,20 @@ static bool gntdev_copy_kept_yields(struct gntdev_copy_kept *kept,
 
 /*
  * Keep a second pin of @page, just pinned for this batch at @addr, in the
- * empty slot @kept.  The notifier's sequence is read before the second
- * pin, which must find the same page: so no invalidation of @addr since
- * that page was mapped there can have gone unseen.  Long-term, as a kept
- * pin is: a page in a movable zone is migrated by that pin, and not kept.
+ * empty slot @kept, whose notifier over @addr is still there if
+ * @inserted.  The notifier's sequence is read before the second pin, which
+ * must find the same page: so no invalidation of @addr since that page was
+ * mapped there can have gone unseen.  Long-term, as a kept pin is: a page
+ * in a movable zone is migrated by that pin, and not kept.
  */
 static void gntdev_copy_keep(struct gntdev_copy_kept *kept, unsigned long addr,
-			     bool write, struct page *page)
+			     bool write, struct page *page, bool inserted)
 {
 	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
 	struct page *again;
 
-	if (mmu_interval_notifier_insert(&kept->notifier, current->mm, addr,
+	if (!inserted &&
+	    mmu_interval_notifier_insert(&kept->notifier, current->mm, addr,
 					 PAGE_SIZE, &gntdev_copy_kept_ops))
 		return;
 	kept->seq = mmu_interval_read_begin(&kept->notifier);
@@ -243,8 +251,8 @@ static struct page *gntdev_copy_page(struct gntdev_copy_batch *batch,
 				     unsigned long addr, bool write)
 {
 	struct gntdev_copy_kept *kept;
+	bool keep, inserted = false;
 	struct page *page;
-	bool keep;
 
 	if (!batch->kept)
 		return gntdev_copy_pin_once(batch, addr, write);
@@ -258,11 +266,16 @@ static struct page *gntdev_copy_page(struct gntdev_copy_batch *batch,
 	}
 
 	keep = gntdev_copy_kept_yields(kept, addr);
-	if (keep && kept->page)
-		gntdev_copy_kept_drop(batch, kept);
+	if (keep && kept->page) {
+		/* A stale pin at the same address: its notifier will do. */
+		inserted = kept->addr == addr && kept->notifier.mm == current->mm;
+		gntdev_copy_kept_drop(batch, kept, inserted);
+	}
 	page = gntdev_copy_pin_once(batch, addr, write);
 	if (!IS_ERR(page) && keep && PageAnon(page))
-		gntdev_copy_keep(kept, addr, write, page);
+		gntdev_copy_keep(kept, addr, write, page, inserted);
+	else if (inserted)
+		mmu_interval_notifier_remove(&kept->notifier);
 	return page;
 }
 

@@ -283,8 +283,10 @@ static struct page *gntdev_copy_page(struct gntdev_copy_batch *batch,
 static int gntdev_copy_pin(struct gntdev_copy_batch *batch,
 			   unsigned long addr, bool write, xen_pfn_t *gfn)
 {
-	struct page *page = gntdev_copy_page(batch, addr & PAGE_MASK, write);
+	struct page *page;
 
+	/* Slots and notifiers go by the address the mm knows. */
+	page = gntdev_copy_page(batch, untagged_addr(addr) & PAGE_MASK, write);
 	if (IS_ERR(page))
 		return PTR_ERR(page);
 	*gfn = pfn_to_gfn(page_to_xen_pfn(page) + XEN_PFN_DOWN(offset_in_page(addr)));
@@ -421,18 +423,19 @@ int gntdev_grant_copy(struct gntdev_file *file,
 		      unsigned int count)
 {
 	struct gntdev_copy_batch *batch;
+	bool locked, own;
 	unsigned int i;
-	bool keep;
 	int ret = 0;
 
 	if (!count)
 		return 0;
 
 	/* A call that finds the file's batch in use brings its own. */
-	keep = mutex_trylock(&file->copy_lock);
-	if (keep && !file->copy_batch)
+	locked = mutex_trylock(&file->copy_lock);
+	if (locked && !file->copy_batch)
 		file->copy_batch = gntdev_copy_alloc(true);
-	batch = keep ? file->copy_batch : gntdev_copy_alloc(false);
+	own = !locked || !file->copy_batch;
+	batch = own ? gntdev_copy_alloc(false) : file->copy_batch;
 	if (!batch) {
 		ret = -ENOMEM;
 		goto unlock;
@@ -456,10 +459,10 @@ int gntdev_grant_copy(struct gntdev_file *file,
 		ret = gntdev_copy_flush(batch);
 
 	gntdev_copy_unpin(batch);
-	if (!keep)
+	if (own)
 		gntdev_copy_free(batch);
 unlock:
-	if (keep)
+	if (locked)
 		mutex_unlock(&file->copy_lock);
 	return ret;
 }

@@ -50,7 +50,9 @@ static void gntdev_pv_sync_gup(struct mm_struct *mm, unsigned long start,
  * walker (gntdev_pv_find_page()), so only such pages need the walkers
  * waited out before their kernel mappings go.  That wait runs with
  * @map->lock dropped: a walker asks for the page holding the lock of a
- * page-table page, and then takes @map->lock.
+ * page-table page, and then takes @map->lock.  Meanwhile @map->barriers
+ * keeps the release work, which waits for no walker, away from the
+ * kernel mappings.
  */
 static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 				 const struct mmu_notifier_range *range,
@@ -73,12 +75,15 @@ static bool gntdev_pv_invalidate(struct mmu_interval_notifier *mn,
 		last = DIV_ROUND_UP(end - map->vm_start, PAGE_SIZE);
 		kept = gntdev_unmap_user_pages(map, first, last);
 	}
+	if (kept)
+		map->barriers++;
 	spin_unlock(&map->lock);
 
 	if (!kept)
 		return true;
 	gntdev_pv_sync_gup(mn->mm, start, end);
 	spin_lock(&map->lock);
+	map->barriers--;
 	gntdev_unmap_kernel_pages(map, first, last);
 	spin_unlock(&map->lock);
 

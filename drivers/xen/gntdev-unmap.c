@@ -319,7 +319,8 @@ void gntdev_unmap_pages(struct gntdev_map *map,
  * gntdev_unmap_release_work() - release kernel mappings whose pins dropped
  * @work: the map's release work.
  *
- * Requeues itself with growing delays while any page stays pinned.  When
+ * Requeues itself with growing delays while any page stays pinned, or an
+ * invalidation of the map waits for get_user_pages() walkers.  When
  * the last grant is released and the map has no users left, it frees the
  * map: see gntdev_map_put().
  */
@@ -330,7 +331,8 @@ void gntdev_unmap_release_work(struct work_struct *work)
 	bool orphan = false;
 
 	spin_lock(&map->lock);
-	if (gntdev_unmap_kernel(map, 0, map->count)) {
+	/* An invalidation waiting for walkers releases nothing before them. */
+	if (map->barriers || gntdev_unmap_kernel(map, 0, map->count)) {
 		map->release_attempts++;
 		queue_delayed_work(gntdev_release_wq, &map->release_work,
 				   gntdev_unmap_release_delay(map));

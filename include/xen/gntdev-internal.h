@@ -135,13 +135,17 @@ struct gntdev_map_stats {
  *	the entry of a page with a grant Xen refused to unmap is cleared
  *	under @lock: that page is never used again.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
- *	@kernel_live, @release_queued, @notify and @stats.  A spinlock: it is taken by the
+ *	@kernel_live, @barriers, @release_queued, @notify and @stats.  A spinlock: it is taken by the
  *	notifier in non-blockable context.  Held across unmap hypercalls;
  *	never across anything that allocates or sleeps.
  * @unmap_ops: per page, the PV user PTE mapping (handle valid while mapped).
  * @kunmap_ops: per page, the kernel mapping (likewise).
  * @user_live: pages whose user PTE still maps the grant.
  * @kernel_live: pages whose kernel mapping still holds the grant.
+ * @barriers: PV invalidations between their user stage and their kernel
+ *	stage.  A page whose user mapping such an invalidation took may still
+ *	be on its way to a get_user_pages() walker until its barrier has
+ *	passed, so the release work leaves kernel mappings alone meanwhile.
  * @release_queued: @release_work is queued; it keeps the map alive.
  * @release_attempts: retries so far of the queued release, for back-off.
  * @release_work: releases kernel mappings once their pages are unpinned.
@@ -166,6 +170,7 @@ struct gntdev_map {
 	struct gnttab_unmap_grant_ref *kunmap_ops;
 	unsigned int user_live;
 	unsigned int kernel_live;
+	unsigned int barriers;
 	bool release_queued;
 	unsigned int release_attempts;
 	struct delayed_work release_work;

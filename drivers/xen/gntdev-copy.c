@@ -165,13 +165,19 @@ static void gntdev_copy_free(struct gntdev_copy_batch *batch)
 	kvfree(batch);
 }
 
+/* @kept holds a pin for this mm that no invalidation has made stale. */
+static bool gntdev_copy_kept_good(struct gntdev_copy_kept *kept)
+{
+	return kept->page && kept->notifier.mm == current->mm &&
+	       !mmu_interval_check_retry(&kept->notifier, kept->seq);
+}
+
 /* The kept pin for @addr, if it may serve an operation that @write-s. */
 static struct page *gntdev_copy_kept_find(struct gntdev_copy_kept *kept,
 					  unsigned long addr, bool write)
 {
-	if (!kept->page || kept->addr != addr ||
-	    kept->notifier.mm != current->mm || (write && !kept->write) ||
-	    mmu_interval_check_retry(&kept->notifier, kept->seq))
+	if (!gntdev_copy_kept_good(kept) || kept->addr != addr ||
+	    (write && !kept->write))
 		return NULL;
 	kept->used = true;
 	return kept->page;
@@ -185,12 +191,7 @@ static struct page *gntdev_copy_kept_find(struct gntdev_copy_kept *kept,
 static bool gntdev_copy_kept_yields(struct gntdev_copy_kept *kept,
 				    unsigned long addr)
 {
-	if (!kept->page)
-		return true;
-	if (kept->addr == addr || kept->notifier.mm != current->mm ||
-	    mmu_interval_check_retry(&kept->notifier, kept->seq))
-		return true;
-	if (!kept->used)
+	if (!gntdev_copy_kept_good(kept) || kept->addr == addr || !kept->used)
 		return true;
 	kept->used = false;
 	return false;

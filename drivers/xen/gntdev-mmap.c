@@ -85,19 +85,35 @@ struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma)
 /* ------------------------------------------------------------------ */
 /* Mapping the grants */
 
+/* GNTMAP_* common to every mapping of @map's grants. */
+static u32 gntdev_mmap_flags(struct gntdev_map *map)
+{
+	return GNTMAP_host_map | (map->readonly ? GNTMAP_readonly : 0);
+}
+
+/**
+ * gntdev_mmap_kernel_op() - the operation that maps a grant behind its page
+ * @map: the map, whose @readonly is set.
+ * @page: the page.
+ * @op: out, the operation: at the page's kernel address (PV) or guest
+ *	frame (auto-translated).
+ */
+void gntdev_mmap_kernel_op(struct gntdev_map *map, unsigned int page,
+			   struct gnttab_map_grant_ref *op)
+{
+	gnttab_set_map_op(op, (unsigned long)page_address(map->pages[page]),
+			  gntdev_mmap_flags(map), map->grants[page].ref,
+			  map->grants[page].domid);
+	op->status = GNTST_general_error;
+}
+
 /* Auto-translated: map each grant at the guest frame of its page. */
 static void gntdev_mmap_note_kernel_ops(struct gntdev_mapping *m)
 {
-	struct gntdev_map *map = m->map;
 	unsigned int page;
 
-	for (page = 0; page < map->count; page++) {
-		gnttab_set_map_op(&m->ops[page],
-				  (unsigned long)page_address(map->pages[page]),
-				  m->flags, map->grants[page].ref,
-				  map->grants[page].domid);
-		m->ops[page].status = GNTST_general_error;
-	}
+	for (page = 0; page < m->map->count; page++)
+		gntdev_mmap_kernel_op(m->map, page, &m->ops[page]);
 }
 
 /* Keep what Xen needs to unmap one mapping, as Xen was given it. */
@@ -113,6 +129,24 @@ static bool gntdev_mmap_record_op(const struct gnttab_map_grant_ref *op,
 	(*live)++;
 	atomic_long_inc(pages);
 	return true;
+}
+
+/**
+ * gntdev_mmap_record_kernel() - keep what Xen needs to unmap a kernel mapping
+ * @map: the map; its lock is held.
+ * @page: the page.
+ * @op: the operation of gntdev_mmap_kernel_op(), as Xen returned it.
+ *
+ * Return: whether Xen mapped the grant.
+ */
+bool gntdev_mmap_record_kernel(struct gntdev_map *map, unsigned int page,
+			       const struct gnttab_map_grant_ref *op)
+{
+	lockdep_assert_held(&map->lock);
+
+	return gntdev_mmap_record_op(op, &map->kunmap_ops[page],
+				     &map->kernel_live,
+				     &gntdev_stats.kernel_pages);
 }
 
 /* Record what Xen mapped; returns whether every grant mapped. */
@@ -131,10 +165,8 @@ static bool gntdev_mmap_record(struct gntdev_mapping *m)
 						     &map->user_live,
 						     &gntdev_stats.user_pages);
 		else
-			all &= gntdev_mmap_record_op(&m->ops[page],
-						     &map->kunmap_ops[page],
-						     &map->kernel_live,
-						     &gntdev_stats.kernel_pages);
+			all &= gntdev_mmap_record_kernel(map, page,
+							 &m->ops[page]);
 	}
 	return all;
 }
@@ -154,7 +186,7 @@ static int gntdev_mmap_grants(struct gntdev_map *map,
 	struct gnttab_map_grant_ref stack_ops[GNTDEV_MMAP_STACK_OPS];
 	struct gntdev_mapping m = {
 		.map = map,
-		.flags = GNTMAP_host_map | (map->readonly ? GNTMAP_readonly : 0),
+		.flags = gntdev_mmap_flags(map),
 		.ops = stack_ops,
 	};
 	unsigned long seq = 0;

@@ -168,32 +168,19 @@ int gntdev_pv_note_ptes(struct gntdev_mapping *m, struct vm_area_struct *vma)
  */
 bool gntdev_pv_map_kernel(struct gntdev_map *map, unsigned int page)
 {
-	struct gnttab_unmap_grant_ref *kunmap = &map->kunmap_ops[page];
 	struct gnttab_map_grant_ref op;
-	unsigned long addr;
 
 	lockdep_assert_held(&map->lock);
 
-	if (kunmap->handle != INVALID_GRANT_HANDLE)
+	if (map->kunmap_ops[page].handle != INVALID_GRANT_HANDLE)
 		return true;
 	if (map->unmap_ops[page].handle == INVALID_GRANT_HANDLE)
 		return false;
 
-	addr = (unsigned long)page_address(map->pages[page]);
-	gnttab_set_map_op(&op, addr,
-			  GNTMAP_host_map | (map->readonly ? GNTMAP_readonly : 0),
-			  map->grants[page].ref, map->grants[page].domid);
-	op.status = GNTST_general_error;
-	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1) ||
-	    op.status != GNTST_okay)
+	gntdev_mmap_kernel_op(map, page, &op);
+	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &op, 1))
 		return false;
-
-	kunmap->host_addr = addr;
-	kunmap->dev_bus_addr = 0;
-	kunmap->handle = op.handle;
-	map->kernel_live++;
-	atomic_long_inc(&gntdev_stats.kernel_pages);
-	return true;
+	return gntdev_mmap_record_kernel(map, page, &op);
 }
 
 /**

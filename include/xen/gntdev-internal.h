@@ -266,6 +266,10 @@ unsigned long gntdev_get_unmapped_area(struct gntdev_file *file,
 				       unsigned long len, unsigned long pgoff,
 				       unsigned long flags);
 int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma);
+void gntdev_mmap_kernel_op(struct gntdev_map *map, unsigned int page,
+			   struct gnttab_map_grant_ref *op);
+bool gntdev_mmap_record_kernel(struct gntdev_map *map, unsigned int page,
+			       const struct gnttab_map_grant_ref *op);
 struct gntdev_map *gntdev_vma_map(struct vm_area_struct *vma);
 
 /* gntdev-pages.c: the ballooned pages behind maps */

@@ -6,6 +6,9 @@
 #   make tools    build tools/gntdev-test/gntdev-test and granter-agent
 #   make run      all of the above, then the harness: our module, all scenarios
 #   make test     all set-up, then the test suite: xen-tests/suite.sh
+#   make check    the static checks (the suite's style lane, xen-tests/style.sh):
+#                 checkpatch --strict, and W=1 builds with sparse against
+#                 Debian's 6.1 and 6.12 headers; all clean or it fails
 #   make bench    our module against Debian's, alternating in one boot, under
 #                 -icount shift=0 and again on plain TCG; writes docs/bench/
 #                 (tables, SVG plots, a summary line of ratios; judges nothing)
@@ -21,9 +24,9 @@ SHELL := /bin/bash
 # recursive ("=") on purpose: on a fresh machine it can only be known after
 # `setup` has run apt-get update, so it is computed when a recipe uses it.
 KVER = $(shell xen-tests/kver.sh)
-KDIR = /usr/src/linux-headers-$(KVER)
+KDIR = $(shell xen-tests/kdir.sh $(KVER))
 
-.PHONY: all setup module tools harness selftest run test bench clean
+.PHONY: all setup module tools harness selftest check run test bench clean
 
 all: module tools
 
@@ -44,6 +47,11 @@ harness:
 # The harness's own check: its log analysis on synthetic logs (no boot, ~1 s).
 selftest:
 	xen-tests/selftest.sh
+
+# The style lane alone; it needs set-up's checkpatch source, sparse and
+# 6.12 headers, and builds scratch copies, not the checkout.
+check:
+	xen-tests/style.sh
 
 # Sub-makes in sequence rather than prerequisites: set-up must finish before
 # KVER is computed for the module build, even under `make -j`.
@@ -79,7 +87,7 @@ bench:
 	tools/gntdev-bench/report.sh xen-tests/out/bench xen-tests/out/bench-wallclock docs/bench
 
 clean:
-	-[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/xen clean
+	-[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR)/drivers/xen clean
 	-$(MAKE) -C tools/gntdev-test clean
 	-$(MAKE) -C tools/unit-tests clean
 	-$(MAKE) -C tools/gntdev-bench clean

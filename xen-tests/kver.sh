@@ -9,7 +9,18 @@
 #   3. the value setup.sh recorded last time (apt lists may be empty on a
 #      fresh machine, and `make module` alone should still work after setup);
 #   4. the newest installed linux-headers-*-amd64.
+#
+# `kver.sh 6.12` prints instead the ABI of the 6.12 kernel that set-up
+# prepares beside it (the name of the headers it unpacked into the cache).
 set -euo pipefail
+
+cache=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+if [ "${1:-}" = 6.12 ]; then
+    name=$(readlink "$cache/headers-6.12") ||
+        { echo "kver.sh: no 6.12 kernel in $cache: run \`sudo make setup\`" >&2; exit 1; }
+    echo "${name#linux-headers-}"
+    exit 0
+fi
 
 if [ -n "${KVER:-}" ]; then
     echo "$KVER"
@@ -23,7 +34,6 @@ if [ -n "$kver" ]; then
     exit 0
 fi
 
-cache=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
 if [ -s "$cache/kver" ]; then
     cat "$cache/kver"
     exit 0

@@ -16,6 +16,7 @@
 #   KVER, GNTDEV_CACHE  as for setup.sh
 #   LOAD_CYCLES=N       unload/reload the module N times after the scenarios
 #                       (default 100, 0 skips), then ask kmemleak if present
+#   XEN_BIN             hypervisor (multiboot ELF; default: Debian's, $GNTDEV_CACHE/xen)
 #   DOM0_VMLINUX        dom0 kernel (default: Debian's, $GNTDEV_CACHE/$KVER/vmlinux)
 #   DOM0_MODULES        its module tree (default: Debian's); see debug-lane.sh
 #   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS, TOOLKIT_ARGS  see mkinitramfs.sh
@@ -93,7 +94,7 @@ if [ "${SETUP:-1}" != 0 ]; then
 fi
 [ -n "$KVER" ] || KVER=$("$here/kver.sh") || early_fail setup "cannot determine KVER"
 export KVER
-xen=$GNTDEV_CACHE/xen
+xen=${XEN_BIN:-$GNTDEV_CACHE/xen}
 vmlinux=${DOM0_VMLINUX:-$GNTDEV_CACHE/$KVER/vmlinux}
 { [ -s "$xen" ] && [ -s "$vmlinux" ]; } || early_fail setup "cache incomplete ($xen, $vmlinux): run \`sudo make setup\`"
 

@@ -21,9 +21,12 @@
 #   userland/            Debian's Xen userland and QEMU's Xen device model,
 #                        unpacked for the clients lane (xenstored, xl, qemu);
 #                        userland/pkgs lists their versions
-#   headers-6.12         -> headers-<V>: Debian's 6.12 kernel headers, unpacked
-#                        (with their kbuild) only to prove the module still
-#                        builds there; the style lane builds against them
+#   headers-6.12         -> linux-headers-<K612>: Debian's 6.12 kernel headers,
+#                        unpacked with their kbuild (build/ is the directory
+#                        to build modules against); the style lane and the
+#                        6.12 lanes build our module against them
+#   <K612>/              Debian's 6.12 kernel image, laid out like <KVER>/
+#                        above, for the 6.12 lanes (kernel-lane.sh)
 #
 # Idempotent: a second run only asks dpkg-query and looks at the cache, and
 # needs neither root nor network when nothing is missing.
@@ -37,12 +40,14 @@ XEN_PKG=${XEN_PKG:-xen-hypervisor-4.17-amd64}
 # kernel build tools are for the unit tests and the debug-kernel lane; the
 # 32-bit libc is for the toolkit's compat (32-bit caller) scenario; pahole
 # (dwarves) for the BTF that a build against the 6.12 headers makes;
-# gnuplot for make bench's plots.  No python: a fresh debootstrap minbase
-# has none and nothing here needs it.
+# gnuplot for make bench's plots; sparse and git for the style lane (it
+# checks the files git lists; a CI container may have no git); dkms, and
+# openssl for the key it signs with, for the dkms lane.
 BASE_DEPS=(gcc make libc6-dev libxen-dev busybox-static cpio qemu-system-x86
            kmod xz-utils zstd gzip
            linux-source-6.1 bc flex bison libelf-dev libssl-dev
-           gcc-multilib libc6-dev-i386 dwarves gnuplot-nox)
+           gcc-multilib libc6-dev-i386 dwarves gnuplot-nox sparse git
+           dkms openssl)
 
 export DEBIAN_FRONTEND=noninteractive
 updated=0          # set once apt-get update has run
@@ -91,9 +96,23 @@ apt_update() {
     updated=1
 }
 
-# KVER: env override, else what linux-image-amd64 depends on (needs lists).
+# The kernel whose packages set-up installs (headers) and unpacks: KVER from
+# the environment, else what linux-image-amd64 depends on (needs lists).  A
+# 6.12 KVER names the 6.12 kernel that set-up prepares beside it anyway
+# (check_kver612), so it stands for the default kernel here.
 resolve_kver() {
-    if [ -n "$kver_from_env" ]; then echo "$KVER"; else KVER='' "$here/kver.sh"; fi
+    case ${kver_from_env:+$KVER} in
+        '' | 6.12.*) KVER='' "$here/kver.sh" ;;
+        *)           echo "$KVER" ;;
+    esac
+}
+
+# A 6.12 KVER from the environment must be the one set-up prepared.
+check_kver612() {
+    case ${kver_from_env:+$KVER} in
+        6.12.*) [ "$KVER" = "$(kver612)" ] ||
+                    die "KVER=$KVER: set-up prepares Debian's current 6.12, KVER=$(kver612)" ;;
+    esac
 }
 
 install_deps() {
@@ -209,6 +228,9 @@ prepare_headers612() {
     ln -sfn "$name" "$CACHE/headers-6.12"
 }
 
+# The 6.12 kernel image that goes with those headers.
+kver612() { GNTDEV_CACHE=$CACHE "$here/kver.sh" 6.12; }
+
 # Xen's own userland for the clients lane, unpacked (never installed: it
 # would start Xen daemons on this machine).  Its shared libraries that are
 # not here come from the host, where qemu-system-x86 and libxen-dev pulled
@@ -242,7 +264,9 @@ provision() {
     prepare_xen || return 1
     prepare_kernel "$kver" || return 1
     prepare_headers612 || return 1
+    prepare_kernel "$(kver612)" || return 1
     prepare_userland || return 1
+    check_kver612
     echo "$kver" > "$CACHE/kver"
     log "ready (KVER=$kver, cache $CACHE)"
 }
@@ -252,7 +276,8 @@ up_to_date() {
     kver=$(resolve_kver 2>/dev/null || true)
     # shellcheck disable=SC2046
     [ -n "$kver" ] && [ -z "$(missing_pkgs $(deps_for "$kver"))" ] && cache_ready "$kver" &&
-        headers612_ready && userland_ready || return 1
+        headers612_ready && [ -e "$CACHE/$(kver612)/.ready" ] && userland_ready || return 1
+    check_kver612
     log "up to date (KVER=$kver, cache $CACHE)"
 }
 

@@ -3,7 +3,7 @@
 # with its own log, then one line over all of them: `N passed, N failed`.
 #
 #   harness-selftest  the log analysis on synthetic serial logs (no boot)
-#   style             checkpatch --strict and a W=1 build of the module
+#   style             checkpatch --strict, and W=1 + sparse builds of the module
 #   unit              the module's pure bookkeeping, in userspace
 #   pv                the toolkit on our module, Debian's dom0 kernel
 #   clients           real clients on our module: xenstored, libxenvchan,
@@ -11,10 +11,19 @@
 #   foreign           the toolkit on our module, mapping grants of a granter
 #                     PV domU (Debian's kernel and gntalloc, our agent) that
 #                     xl starts and destroys (foreign/granter.sh)
+#   pv-6.12, clients-6.12, foreign-6.12
+#                     those three on Debian's 6.12 dom0 kernel (kernel-lane.sh;
+#                     the domUs keep Debian's 6.1)
 #   debug             the pv lane on a lockdep/DEBUG_VM/KFENCE dom0 kernel
 #   debug-clients     the clients lane on that kernel
 #   debug-foreign     the foreign lane on that dom0 kernel (the granter keeps
 #                     Debian's)
+#   debug-xen         the pv lane on a debug build (CONFIG_DEBUG) of Debian's
+#                     Xen 4.17, built from its source package (debug-xen-lane.sh)
+#   debug-xen-foreign the foreign lane on that hypervisor
+#   dkms              our module installed by dkms into a copy of Debian's
+#                     6.1 module tree, where depmod must prefer it; then the
+#                     pv lane with it (dkms-lane.sh)
 #
 # Set-up, the module and the toolkit must be built (make test does that).
 # LANES="pv debug" runs a subset.  Outputs: xen-tests/out/<lane>/ and
@@ -24,7 +33,9 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 out=$here/out
-LANES=${LANES:-harness-selftest style unit pv clients foreign debug debug-clients debug-foreign}
+# The default set fits CI's 90 minutes on two cores; debug-xen-foreign is
+# left to runners that take lanes in parallel (.gitlab-ci.yml).
+LANES=${LANES:-harness-selftest style unit pv clients foreign pv-6.12 clients-6.12 foreign-6.12 debug debug-clients debug-foreign debug-xen dkms}
 mkdir -p "$out"
 
 lane_cmd() {
@@ -35,12 +46,27 @@ lane_cmd() {
     pv)               OUT=$out/pv SETUP=0 "$here/run.sh" ;;
     clients)          OUT=$out/clients CLIENTS=1 LOAD_CYCLES=0 SETUP=0 "$here/run.sh" ;;
     foreign)          OUT=$out/foreign FOREIGN=1 LOAD_CYCLES=0 SETUP=0 "$here/run.sh" ;;
+    pv-6.12)          KVER=$k612 OUT=$out/pv-6.12 "$here/kernel-lane.sh" ;;
+    clients-6.12)     KVER=$k612 OUT=$out/clients-6.12 CLIENTS=1 LOAD_CYCLES=0 "$here/kernel-lane.sh" ;;
+    foreign-6.12)     KVER=$k612 OUT=$out/foreign-6.12 FOREIGN=1 LOAD_CYCLES=0 TOOLKIT_ARGS=$short_races "$here/kernel-lane.sh" ;;
     debug)            OUT=$out/debug "$here/debug-lane.sh" ;;
     debug-clients)    OUT=$out/debug-clients CLIENTS=1 LOAD_CYCLES=0 "$here/debug-lane.sh" ;;
     debug-foreign)    OUT=$out/debug-foreign FOREIGN=1 LOAD_CYCLES=0 "$here/debug-lane.sh" ;;
+    debug-xen)        OUT=$out/debug-xen TOOLKIT_ARGS=$short_races "$here/debug-xen-lane.sh" ;;
+    debug-xen-foreign) OUT=$out/debug-xen-foreign FOREIGN=1 LOAD_CYCLES=0 TOOLKIT_ARGS=$short_races "$here/debug-xen-lane.sh" ;;
+    dkms)             OUT=$out/dkms TOOLKIT_ARGS=$short_races "$here/dkms-lane.sh" ;;
     *)                echo "suite: no lane '$1'" >&2; return 2 ;;
     esac
 }
+
+# The GUP races (gup-race-*) take five minutes or more each at their full
+# 10,000 rounds on a busy host; they run in full on each kernel (pv, pv-6.12,
+# debug) and shortened where they repeat one of those on another hypervisor,
+# with foreign grants or from another install.
+short_races="--race-rounds 2500"
+
+# Debian's 6.12, which set-up prepares beside the default kernel.
+k612=$("$here/kver.sh" 6.12 2>/dev/null || true)
 
 passed=0 failed=0 skipped=0 bad_lanes=()
 for lane in $LANES; do

@@ -136,9 +136,18 @@ void gntdev_map_put(struct gntdev_map *map)
 	bool orphan;
 
 	might_sleep();
-	/* The count reaches zero under map->lock; see the release work. */
-	if (!refcount_dec_and_lock(&map->users, &map->lock))
+	/*
+	 * The count reaches zero under map->lock; see the release work.  This
+	 * is refcount_dec_and_lock() spelt out, so that sparse sees the lock
+	 * taken and released on every path.
+	 */
+	if (refcount_dec_not_one(&map->users))
 		return;
+	spin_lock(&map->lock);
+	if (!refcount_dec_and_test(&map->users)) {
+		spin_unlock(&map->lock);
+		return;
+	}
 	gntdev_unmap_pages(map, 0, map->count);
 	orphan = !map->release_queued;
 	spin_unlock(&map->lock);

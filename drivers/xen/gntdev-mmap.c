@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/mempolicy.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -49,15 +50,25 @@ static struct page *gntdev_vma_find_special_page(struct vm_area_struct *vma,
 
 #ifdef CONFIG_NUMA
 /*
- * No memory policy, and so no MPOL_F_MOF: the NUMA balancing scanner skips
- * the VMA.  It would otherwise turn the grant PTEs into PROT_NONE hinting
- * entries, which the notifier can only meet by unmapping the grants of a
- * live mapping.  (VM_MIXEDMAP would keep the scanner out too, but makes a
- * fork after MADV_DOFORK copy the grant PTEs.)
+ * A policy without MPOL_F_MOF: the NUMA balancing scanner skips the VMA.
+ * It would otherwise turn the grant PTEs into PROT_NONE hinting entries,
+ * which the notifier can only meet by unmapping the grants of a live
+ * mapping.  It must be a policy of our own: where a VMA reports none,
+ * 6.12 judges it by the task's policy, which has the flag (6.1 did not).
+ * Nothing allocates for these VMAs, so the mode only shows in numa_maps.
+ * Never freed: the reference count starts at one, and get_mempolicy()'s
+ * temporary reference is the only one taken.  (VM_MIXEDMAP would keep the
+ * scanner out too, but makes a fork after MADV_DOFORK copy the grant
+ * PTEs.)
  */
-static GNTDEV_GET_POLICY(gntdev_vma_get_policy, vma, addr)
+static struct mempolicy gntdev_vma_policy = {
+	.refcnt = ATOMIC_INIT(1),
+	.mode = MPOL_LOCAL,
+};
+
+static GNTDEV_GET_POLICY(gntdev_vma_get_policy)
 {
-	return NULL;
+	return &gntdev_vma_policy;
 }
 #endif
 

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What differs between the kernels the module builds for (Debian's 6.1
- * and 6.12), so that the sources read like current kernel code.
+ * and 6.12), so that the sources read like current kernel code.  Kbuild
+ * finds in the kernel's headers which GNTDEV_HAVE_* apply.
  */
 #ifndef _XEN_GNTDEV_COMPAT_H
 #define _XEN_GNTDEV_COMPAT_H
 
 #include <linux/mm.h>
-#include <linux/version.h>
 
-#if KERNEL_VERSION(6, 3, 0) > LINUX_VERSION_CODE
+#ifndef GNTDEV_HAVE_VM_FLAGS_SET
 /* Since 6.3 vm_flags may only change through these helpers. */
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {
@@ -22,7 +22,7 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
-#if KERNEL_VERSION(6, 10, 0) > LINUX_VERSION_CODE
+#ifndef GNTDEV_HAVE_MM_GET_UNMAPPED_AREA
 /* Before 6.10 each mm carried its own way of placing a new mapping. */
 static inline unsigned long mm_get_unmapped_area(struct mm_struct *mm,
 						 struct file *filp,
@@ -37,17 +37,17 @@ static inline unsigned long mm_get_unmapped_area(struct mm_struct *mm,
 
 #ifdef CONFIG_NUMA
 /*
- * vm_operations_struct.get_policy gained an interleave index in 6.7;
- * GNTDEV_GET_POLICY() declares the callback with the arguments of the
- * kernel at hand.
+ * vm_operations_struct.get_policy gained an interleave index in 6.7.
+ * GNTDEV_GET_POLICY(fn) declares fn as that callback, with the arguments
+ * of the kernel at hand: vma, addr and, since 6.7, ilx.
  */
-#if KERNEL_VERSION(6, 7, 0) > LINUX_VERSION_CODE
-#define GNTDEV_GET_POLICY(name, vma, addr) \
-	struct mempolicy *name(struct vm_area_struct *vma, unsigned long addr)
-#else
-#define GNTDEV_GET_POLICY(name, vma, addr) \
-	struct mempolicy *name(struct vm_area_struct *vma, unsigned long addr, \
+#ifdef GNTDEV_HAVE_GET_POLICY_ILX
+#define GNTDEV_GET_POLICY(fn) \
+	struct mempolicy *(fn)(struct vm_area_struct *vma, unsigned long addr, \
 			       pgoff_t *ilx)
+#else
+#define GNTDEV_GET_POLICY(fn) \
+	struct mempolicy *(fn)(struct vm_area_struct *vma, unsigned long addr)
 #endif
 #endif
 

@@ -44,8 +44,8 @@
  * refused.
  *
  * The NUMA balancing scanner would also invalidate a live mapping, to turn
- * its PTEs into hinting faults; the VMA reports no memory policy, which
- * keeps the scanner away (gntdev-mmap.c).
+ * its PTEs into hinting faults; the VMA reports a memory policy that does
+ * not migrate on fault, which keeps the scanner away (gntdev-mmap.c).
  */
 #ifndef _XEN_GNTDEV_INTERNAL_H
 #define _XEN_GNTDEV_INTERNAL_H
@@ -58,8 +58,8 @@
 #include <xen/grant_table.h>
 #include <xen/interface/event_channel.h>
 
-#include "xen/gntdev.h"
-#include "xen/gntdev-offsets.h"
+#include "gntdev.h"
+#include "gntdev-offsets.h"
 
 #define GNTDEV_VERSION "0.1.0"
 
@@ -135,9 +135,10 @@ struct gntdev_map_stats {
  *	the entry of a page with a grant Xen refused to unmap is cleared
  *	under @lock: that page is never used again.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
- *	@kernel_live, @barriers, @release_queued, @notify and @stats.  A spinlock: it is taken by the
- *	notifier in non-blockable context.  Held across unmap hypercalls;
- *	never across anything that allocates or sleeps.
+ *	@kernel_live, @barriers, @release_queued, @notify and @stats.  A
+ *	spinlock: it is taken by the notifier in non-blockable context.  Held
+ *	across unmap hypercalls; never across anything that allocates or
+ *	sleeps.
  * @unmap_ops: per page, the PV user PTE mapping (handle valid while mapped).
  * @kunmap_ops: per page, the kernel mapping (likewise).
  * @user_live: pages whose user PTE still maps the grant.

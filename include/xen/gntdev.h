@@ -113,7 +113,11 @@ struct ioctl_gntdev_grant_copy {
 	struct gntdev_grant_copy_segment *segments;
 };
 
-/* dma-buf export/import (only where the kernel provides what it needs). */
+/*
+ * dma-buf export/import (only where the kernel provides what it needs).
+ * The flags are spelt as in libxengnttab's xengnttab.h, which a program may
+ * include beside this header: C accepts only an identical redefinition.
+ */
 #define GNTDEV_DMA_FLAG_WC		(1 << 0)
 #define GNTDEV_DMA_FLAG_COHERENT	(1 << 1)
 

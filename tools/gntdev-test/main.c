@@ -120,7 +120,8 @@ static void usage_run(FILE *f)
 {
 	fprintf(f,
 "usage: gntdev-test run [-v] [--timeout SEC] [--grace MS] [--granter D|auto]\n"
-"                       [--granter-config PATH] [--iterations N] [PATTERN]\n"
+"                       [--granter-config PATH] [--iterations N]\n"
+"                       [--race-rounds N] [PATTERN]\n"
 "  Run every scenario matching PATTERN (glob if it contains *?[, else\n"
 "  substring), each in its own forked process group, killed after\n"
 "  --timeout seconds (default 30).  A scenario passes only if its own\n"
@@ -138,6 +139,8 @@ static void usage_run(FILE *f)
 "  scenarios start granters of their own from it (and skip without it).\n"
 "  --iterations N runs looping scenarios (unmap-notify-event-order) N rounds\n"
 "  instead of their default, for soak runs by hand.\n"
+"  --race-rounds N runs the gup-race-* scenarios N rounds instead of\n"
+"  their default (lanes that repeat another lane's races shorten them).\n"
 "  Output is TAP; the last line is 'N passed, N failed[, N skipped]'.\n"
 "  -v prints notes and timings for passing scenarios too.\n");
 }
@@ -176,11 +179,12 @@ static int cmd_run(int argc, char **argv)
 		{ "granter", required_argument, NULL, 'G' },
 		{ "granter-config", required_argument, NULL, 'C' },
 		{ "iterations", required_argument, NULL, 'i' },
+		{ "race-rounds", required_argument, NULL, 'r' },
 		{ 0 }
 	};
 	int c;
 	uint32_t v;
-	while ((c = getopt_long(argc, argv, "hvt:g:G:C:i:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvt:g:G:C:i:r:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage_run(stdout); return 0;
 		case 'v': o.verbose = 1; break;
@@ -206,6 +210,12 @@ static int cmd_run(int argc, char **argv)
 		case 'i':
 			if (parse_u32(optarg, &o.iterations) || !o.iterations) {
 				fprintf(stderr, "run: bad --iterations '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			if (parse_u32(optarg, &o.race_rounds) || !o.race_rounds) {
+				fprintf(stderr, "run: bad --race-rounds '%s'\n", optarg);
 				return 2;
 			}
 			break;

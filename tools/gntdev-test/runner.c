@@ -157,6 +157,7 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 		ctx.mapdom = 0;
 		ctx.granter_config = o->granter_config;
 		ctx.iterations = o->iterations;
+		ctx.race_rounds = o->race_rounds;
 		ctx.repfd = pfd[1];
 		ctx.verbose = o->verbose;
 		ctx.xc = NULL;

@@ -43,6 +43,7 @@ struct run_opts {
 	uint32_t granter;      /* the domain whose grants scenarios map (0: us) */
 	const char *granter_config;  /* its xl configuration, to start more (or NULL) */
 	unsigned iterations;   /* rounds for looping scenarios (0: their default) */
+	unsigned race_rounds;  /* rounds of the GUP races (0: their default) */
 	int verbose;
 	int keep_going_without_xen; /* never set: a missing Xen check fails */
 };

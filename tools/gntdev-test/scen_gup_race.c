@@ -172,7 +172,8 @@ static int gup_race(int use_munmap)
 	long t0 = mono_ms();
 	unsigned done = 0;
 	int bad = 0;
-	for (; done < RACE_ROUNDS && !atomic_load(&r.stop); done++) {
+	unsigned rounds = T->race_rounds ? T->race_rounds : RACE_ROUNDS;
+	for (; done < rounds && !atomic_load(&r.stop); done++) {
 		rc = gd_map(s.fd, T->granter, s.g.refs, RACE_PAGES, &s.index);
 		if (rc) {
 			ev("round %u: MAP_GRANT_REF: %s", done, errname(rc));
@@ -244,12 +245,12 @@ static int sc_gup_race_munmap(void)
 const struct scenario scen_gup_race[] = {
 	{ "gup-race-dontneed",
 	  "process_vm_readv and /proc/self/mem readers racing MADV_DONTNEED of a live "
-	  "mapping, " STR(RACE_ROUNDS) " rounds, read only the granted data or fail "
+	  "mapping, " STR(RACE_ROUNDS) " rounds (or --race-rounds), read only the granted data or fail "
 	  "cleanly; no oops; all grants released",
 	  sc_gup_race_dontneed, SC_MAPS, RACE_TIMEOUT },
 	{ "gup-race-munmap",
 	  "process_vm_readv and /proc/self/mem readers racing munmap of a live mapping, "
-	  STR(RACE_ROUNDS) " rounds, read only the granted data or fail cleanly; no "
+	  STR(RACE_ROUNDS) " rounds (or --race-rounds), read only the granted data or fail cleanly; no "
 	  "oops; all grants released",
 	  sc_gup_race_munmap, SC_MAPS, RACE_TIMEOUT },
 	{ NULL, NULL, NULL, 0 },

@@ -13,6 +13,7 @@ struct tctx {
 	uint32_t mapdom;      /* domain mapping them (we are dom0: 0) */
 	const char *granter_config;  /* xl configuration of a granter domU, or NULL */
 	unsigned iterations;  /* rounds for looping scenarios (0: their default) */
+	unsigned race_rounds; /* rounds of the GUP races (0: their default) */
 	int repfd;            /* pipe to the runner, line protocol */
 	int verbose;
 	struct xcheck *xc;    /* opened lazily in the child */

@@ -34,6 +34,8 @@ unset ARCH CROSS_COMPILE KBUILD_OUTPUT KBUILD_EXTMOD O M LLVM KCONFIG_CONFIG
 
 msg() { echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: error: $*" >&2; exit 1; }
+# shellcheck source=../cached-build.sh
+. "$(dirname "$HERE")/cached-build.sh"
 
 # --- build dependencies: install only what is missing ----------------------
 missing=()
@@ -65,54 +67,14 @@ fi
 # --- cache key ---------------------------------------------------------------
 src_version=$(dpkg-query -W -f='${Version}' "$SRC_PKG" 2>/dev/null) ||
     src_version="unpackaged:$(stat -c '%s:%Y' "$SRC_TARBALL")"
-key=$( {
-    echo "recipe=$RECIPE_VERSION"
-    echo "base=$BASE_CONFIG"
-    echo "source=$SRC_PKG=$src_version"
-    echo "cc=$(gcc -dumpmachine) $(gcc -dumpfullversion)"
-    echo "fragment:"
-    cat "$FRAGMENT"
-} | sha256sum | cut -c1-16)
+key=$(cache_key "recipe=$RECIPE_VERSION" "base=$BASE_CONFIG" "source=$SRC_PKG=$src_version" \
+      "cc=$(gcc -dumpmachine) $(gcc -dumpfullversion)")
 OUT=$CACHE_ROOT/$key
 
 # Fast path: a result directory only appears (by rename) once complete.
 complete() { [ -f "$OUT/env" ] && [ -f "$OUT/vmlinux" ] && [ -f "$OUT/build/Module.symvers" ]; }
-if complete; then
-    cat "$OUT/env"
-    exit 0
-fi
-
-mkdir -p "$CACHE_ROOT" 2>/dev/null && [ -w "$CACHE_ROOT" ] ||
-    die "cache dir $CACHE_ROOT not writable (run as root or set GNTDEV_CACHE)"
-
-exec 9>"$CACHE_ROOT/.lock"
-if ! flock -n 9; then
-    msg "another build holds $CACHE_ROOT/.lock, waiting"
-    flock 9
-fi
-# Someone else may have produced it while we waited.
-if complete; then
-    cat "$OUT/env"
-    exit 0
-fi
-# A damaged result (files deleted by hand) is rebuilt from scratch.
-rm -rf "$OUT"
-
-# Leftovers of interrupted builds (we hold the lock, nobody is using them).
-rm -rf "$CACHE_ROOT"/.tmp.* 2>/dev/null || true
-
-TMP=$CACHE_ROOT/.tmp.$key.$$
+cached_build_begin
 mkdir -p "$TMP/build"
-LOG=$TMP/build.log
-: >"$LOG"
-start=$(date +%s)
-
-run() {   # run a build step, output to the log; show the log tail on failure
-    if ! "$@" >>"$LOG" 2>&1; then
-        tail -n 40 "$LOG" >&2
-        die "step failed: $* (full log: $LOG)"
-    fi
-}
 
 msg "key $key: unpacking $SRC_TARBALL ($src_version)"
 run tar -xf "$SRC_TARBALL" -C "$TMP/build" --strip-components=1

@@ -1,0 +1,36 @@
+#!/bin/bash
+# debug-xen-lane.sh [PATTERN]: the harness on a debug build of Xen.
+#
+# Debian ships a release hypervisor, whose ASSERT()s compile to nothing and
+# which drops gdprintk() messages, among them the grant table's and the x86
+# memory manager's complaints about what a guest asks of them.  This lane
+# boots a CONFIG_DEBUG=y hypervisor built from Debian's xen source package
+# (debug-xen/build.sh; config in debug-xen/config.fragment), cached outside
+# the checkout after the first build (about 5 min of CPU on two cores).  A
+# failed assertion or lock check panics Xen, which fails the run; the
+# messages are in serial.log as "(XEN) ..." lines.  The boot must show
+# "debug=y" in Xen's banner, or the lane fails.
+#
+# Environment: OUT (default xen-tests/out/debug-xen), GNTDEV_CACHE,
+# XEN_DEBUG_SOURCE_VERSION (see debug-xen/build.sh), PATTERN and the rest of
+# run.sh's settings (FOREIGN=1, CLIENTS=1, GNTDEV=stock, ...).  Set-up must
+# have run (make setup).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export OUT=${OUT:-$here/out/debug-xen}
+
+echo "==> debug-xen lane: debug hypervisor (cached after the first build)"
+xen_env=$("$here/debug-xen/build.sh")
+eval "$xen_env"    # XEN_BIN XEN_SYMS XEN_DEBUG_VERSION
+echo "==> debug-xen lane: xen $XEN_DEBUG_VERSION with CONFIG_DEBUG=y ($XEN_BIN; symbols: $XEN_SYMS)"
+
+rc=0
+XEN_BIN=$XEN_BIN SETUP=0 "$here/run.sh" "$@" || rc=$?
+
+# A boot that came up on another hypervisor would prove nothing.
+if ! grep -q '^(XEN) Xen version .* debug=y' "$OUT/serial.log" 2>/dev/null; then
+    echo "debug-xen lane: error: $OUT/serial.log shows no Xen banner with debug=y" >&2
+    exit 1
+fi
+exit "$rc"

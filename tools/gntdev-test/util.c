@@ -321,6 +321,11 @@ int xen_pin(uint32_t ref, uint32_t *pin, const char *when)
 	return 0;
 }
 
+int xen_is_debug(void)
+{
+	return xc_ready() ? -1 : xcheck_xen_debug(T->xc);
+}
+
 int dom_is_pv(void)
 {
 	static int cached = -1;

@@ -77,4 +77,8 @@ long mono_ms(void);
 /* 1 if this kernel is a PV guest (gntdev maps via PTE modification, so
  * munmap releases grants at once), 0 if auto-translated (PVH/HVM). */
 int dom_is_pv(void);
+
+/* 1 if Xen is a debug build (its banner says debug=y), 0 if a release
+ * build, -1 if that cannot be told (see xcheck_xen_debug()). */
+int xen_is_debug(void);
 #endif

@@ -41,6 +41,7 @@ struct xcheck {
 	char *other[MAX_OTHER];    /* ring of non-dump lines */
 	size_t nother;
 	int in_foreign_dump;
+	int debug;                 /* banner_debug() of the ring's history */
 };
 
 static int grow(struct xcheck *xc, size_t need)
@@ -87,6 +88,25 @@ static void add_other(struct xcheck *xc, const char *line, size_t n)
 	xc->other[xc->nother++] = strndup(line, n);
 }
 
+/* What Xen's banner ("Xen version ... debug=y ...") in text says of the
+ * build: 1 debug, 0 release, -1 no banner (the ring has wrapped). */
+static int banner_debug(const char *text)
+{
+	const char *v = strstr(text, "Xen version ");
+	if (!v)
+		return -1;
+	const char *eol = strchr(v, '\n');
+	const char *d = strstr(v, " debug=");
+	if (!d || (eol && d > eol))
+		return -1;
+	return d[7] == 'y';
+}
+
+int xcheck_xen_debug(const struct xcheck *xc)
+{
+	return xc->debug;
+}
+
 struct xcheck *xcheck_open(char *err, size_t errlen)
 {
 	struct xcheck *xc = calloc(1, sizeof(*xc));
@@ -106,6 +126,7 @@ struct xcheck *xcheck_open(char *err, size_t errlen)
 		xcheck_close(xc);
 		return NULL;
 	}
+	xc->debug = banner_debug(xc->buf);
 	xc->len = 0;               /* discard history, keep the index */
 	return xc;
 }

@@ -27,6 +27,9 @@ struct xcheck;
 /* Opens a libxenctrl handle and skips everything already in the console ring. */
 struct xcheck *xcheck_open(char *err, size_t errlen);
 void xcheck_close(struct xcheck *xc);
+/* 1 if Xen's boot banner, still in the console ring when xc was opened,
+ * says debug=y; 0 if it says otherwise; -1 if the ring no longer had it. */
+int xcheck_xen_debug(const struct xcheck *xc);
 
 /*
  * Ask Xen for a fresh dump ('g') and parse only the new console output.

@@ -3,13 +3,17 @@
 #
 # Debian ships a release hypervisor, whose ASSERT()s compile to nothing and
 # which drops gdprintk() messages, among them the grant table's and the x86
-# memory manager's complaints about what a guest asks of them.  This lane
-# boots a CONFIG_DEBUG=y hypervisor built from Debian's xen source package
-# (debug-xen/build.sh; config in debug-xen/config.fragment), cached outside
-# the checkout after the first build (about 5 min of CPU on two cores).  A
-# failed assertion or lock check panics Xen, which fails the run; the
-# messages are in serial.log as "(XEN) ..." lines.  The boot must show
-# "debug=y" in Xen's banner, or the lane fails.
+# memory manager's complaints about what a guest asks of them.  A debug
+# build also marks each PTE that a grant mapped, and answers a plain PTE
+# write that drops such a PTE (a zap that bypassed the grant unmap) with
+# "Attempt to implicitly unmap d0's grant PTE" and a #GP into dom0, which
+# the kernel log then shows.  This lane boots a CONFIG_DEBUG=y hypervisor
+# built from Debian's xen source package (debug-xen/build.sh; config in
+# debug-xen/config.fragment), cached outside the checkout after the first
+# build (about 7 min of CPU; 7 to 15 min on two shared cores).  A failed
+# assertion or lock check panics Xen, which fails the run; the messages are
+# in serial.log as "(XEN) ..." lines.  The boot must show "debug=y" in
+# Xen's banner, or the lane fails.
 #
 # Environment: OUT (default xen-tests/out/debug-xen), GNTDEV_CACHE,
 # XEN_DEBUG_SOURCE_VERSION (see debug-xen/build.sh), PATTERN and the rest of

@@ -9,6 +9,7 @@
  *      proved that the dump showed their mapping while it was live.
  */
 #include "runner.h"
+#include "scenario.h"
 #include "kmsg.h"
 #include "util.h"
 #include "xencheck.h"
@@ -25,16 +26,17 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct scenario *const tables[] = {
-	scen_basic, scen_munmap, scen_vma, scen_lifetime, scen_notify, scen_errors, scen_copy,
-	scen_pin, scen_concurrent, scen_stats, scen_compat, scen_mm, scen_gup_race,
-	scen_vchan, scen_guest_gone,
-	scen_process,   /* last: its MADV_DOFORK case upsets Debian's stock gntdev */
-};
+/* Scenarios in order (scenario.h); exits if the list cannot be had. */
+static const struct scenario *const *all_scenarios(size_t *n)
+{
+	const struct scenario *const *all = scenario_list(n);
 
-#define FOR_EACH_SCENARIO(s) \
-	for (size_t _t = 0; _t < sizeof(tables) / sizeof(tables[0]); _t++) \
-		for (const struct scenario *s = tables[_t]; s->name; s++)
+	if (!all) {
+		perror("gntdev-test: scenario list");
+		exit(2);
+	}
+	return all;
+}
 
 int runner_match(const char *name, const char *pattern)
 {
@@ -47,8 +49,13 @@ int runner_match(const char *name, const char *pattern)
 
 int runner_list(const char *pattern, int verbose)
 {
+	size_t count;
+	const struct scenario *const *all = all_scenarios(&count);
 	int n = 0;
-	FOR_EACH_SCENARIO(s) {
+
+	for (size_t i = 0; i < count; i++) {
+		const struct scenario *s = all[i];
+
 		if (!runner_match(s->name, pattern))
 			continue;
 		if (verbose)
@@ -278,9 +285,11 @@ static void print_evidence(const struct result *r)
 
 int runner_run(const struct run_opts *o)
 {
-	size_t total = 0;
-	FOR_EACH_SCENARIO(s)
-		if (runner_match(s->name, o->pattern))
+	size_t count, total = 0;
+	const struct scenario *const *all = all_scenarios(&count);
+
+	for (size_t i = 0; i < count; i++)
+		if (runner_match(all[i]->name, o->pattern))
 			total++;
 	printf("TAP version 13\n");
 	printf("1..%zu\n", total);
@@ -298,7 +307,9 @@ int runner_run(const struct run_opts *o)
 	snprintf(xc_err, sizeof(xc_err), "%s", err);
 
 	size_t idx = 0, passed = 0, failed = 0, skipped = 0;
-	FOR_EACH_SCENARIO(s) {
+	for (size_t i = 0; i < count; i++) {
+		const struct scenario *s = all[i];
+
 		if (!runner_match(s->name, o->pattern))
 			continue;
 		idx++;

@@ -6,7 +6,7 @@
  * create and tear down other maps on the same fd.  Every grant must be
  * released exactly once: no leak in Xen, no warning in the kernel log.
  */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <pthread.h>
@@ -179,7 +179,10 @@ static void *churner(void *arg)
 	return NULL;
 }
 
-static int sc_concurrent_zaps(void)
+SCENARIO("concurrent-zaps", SC_MAPS,
+	 "threads MADV_DONTNEED/munmap overlapping parts of one 16-page mapping at once "
+	 "(60 barrier-synchronised rounds) while others map/unmap on the same fd: "
+	 "every grant released, no warning")
 {
 	static struct zap z;
 	struct granter g, cg;
@@ -262,12 +265,3 @@ static int sc_concurrent_zaps(void)
 	granter_release(&cg);
 	return 0;
 }
-
-const struct scenario scen_concurrent[] = {
-	{ "concurrent-zaps",
-	  "threads MADV_DONTNEED/munmap overlapping parts of one 16-page mapping at once "
-	  "(60 barrier-synchronised rounds) while others map/unmap on the same fd: "
-	  "every grant released, no warning",
-	  sc_concurrent_zaps, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

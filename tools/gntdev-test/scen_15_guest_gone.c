@@ -15,7 +15,7 @@
 #include <xenctrl.h>    /* first: it sets up the Xen headers the others include */
 
 #include "agent.h"
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -284,23 +284,24 @@ static int guest_gone(enum cause cause)
 	return rc;
 }
 
-static int sc_gone_destroy(void) { return guest_gone(DESTROY); }
-static int sc_gone_crash(void) { return guest_gone(CRASH); }
-static int sc_gone_revoke(void) { return guest_gone(REVOKE); }
+SCENARIO_TIMEOUT("guest-destroyed-while-mapped", SC_MAPS, 300,
+	         "xl destroy of a granter domU while dom0 maps its pages (plain, vmsplice-pinned, "
+	         "unmap notify armed, grant copy in flight): dom0 survives, its view stays "
+	         "consistent, the domain stays dying until the last unmap and is gone within 10 s "
+	         "of it")
+{
+	return guest_gone(DESTROY);
+}
 
-const struct scenario scen_guest_gone[] = {
-	{ "guest-destroyed-while-mapped",
-	  "xl destroy of a granter domU while dom0 maps its pages (plain, vmsplice-pinned, "
-	  "unmap notify armed, grant copy in flight): dom0 survives, its view stays "
-	  "consistent, the domain stays dying until the last unmap and is gone within 10 s "
-	  "of it",
-	  sc_gone_destroy, SC_MAPS, 300 },
-	{ "guest-crashed-while-mapped",
-	  "the same when the granter's kernel crashes (on_crash=destroy)",
-	  sc_gone_crash, SC_MAPS, 300 },
-	{ "guest-revokes-while-mapped",
-	  "the same when the granter revokes (closes its gntalloc) while mapped: dom0's view "
-	  "stays, and its grants leave Xen's table once dom0 unmaps",
-	  sc_gone_revoke, SC_MAPS, 300 },
-	{ NULL, NULL, NULL, 0 },
-};
+SCENARIO_TIMEOUT("guest-crashed-while-mapped", SC_MAPS, 300,
+	         "the same when the granter's kernel crashes (on_crash=destroy)")
+{
+	return guest_gone(CRASH);
+}
+
+SCENARIO_TIMEOUT("guest-revokes-while-mapped", SC_MAPS, 300,
+	         "the same when the granter revokes (closes its gntalloc) while mapped: dom0's view "
+	         "stays, and its grants leave Xen's table once dom0 unmaps")
+{
+	return guest_gone(REVOKE);
+}

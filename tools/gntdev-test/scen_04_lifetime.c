@@ -1,6 +1,6 @@
 /* Lifetime scenarios: process exit / kill with live maps, closing the fd
  * before munmap, unmap notification. */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <signal.h>
@@ -124,11 +124,21 @@ static int exit_with_maps(int sig)
 	return 0;
 }
 
-static int sc_exit_live(void) { return exit_with_maps(0); }
-static int sc_kill_live(void) { return exit_with_maps(SIGKILL); }
+SCENARIO("exit-with-live-maps", SC_MAPS,
+	 "a process exiting with live raw and libxengnttab mappings releases them all")
+{
+	return exit_with_maps(0);
+}
+
+SCENARIO("kill-with-live-maps", SC_MAPS,
+	 "a process SIGKILLed with live mappings releases them all")
+{
+	return exit_with_maps(SIGKILL);
+}
 
 /* Closing the gntdev fd while mmapped keeps the mapping; munmap releases. */
-static int sc_close_before_munmap(void)
+SCENARIO("close-fd-before-munmap", SC_MAPS,
+	 "closing the gntdev fd keeps an mmapped map usable; its munmap releases it")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -145,7 +155,8 @@ static int sc_close_before_munmap(void)
 }
 
 /* Closing the fd with maps created but never mmapped leaves nothing behind. */
-static int sc_close_unmmapped(void)
+SCENARIO("close-fd-with-unmmapped-maps", SC_MAPS,
+	 "closing the fd with maps that were never (or no longer) mmapped leaves nothing mapped")
 {
 	int fd;
 	struct granter g;
@@ -169,7 +180,8 @@ static int sc_close_unmmapped(void)
 
 /* UNMAP_NOTIFY_CLEAR_BYTE: the byte is cleared in the granted page when
  * the mapping goes away, both on munmap+UNMAP and on process exit. */
-static int sc_notify_munmap(void)
+SCENARIO("unmap-notify-clear-byte", SC_MAPS,
+	 "UNMAP_NOTIFY_CLEAR_BYTE zeroes exactly that byte on munmap+UNMAP; unknown index ENOENT")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -196,7 +208,8 @@ static int sc_notify_munmap(void)
 	return 0;
 }
 
-static int sc_notify_exit(void)
+SCENARIO("unmap-notify-on-kill", SC_MAPS,
+	 "UNMAP_NOTIFY_CLEAR_BYTE zeroes the byte when the mapping process is killed")
 {
 	struct granter g;
 	struct holder h;
@@ -210,25 +223,3 @@ static int sc_notify_exit(void)
 	granter_release(&g);
 	return 0;
 }
-
-const struct scenario scen_lifetime[] = {
-	{ "exit-with-live-maps",
-	  "a process exiting with live raw and libxengnttab mappings releases them all",
-	  sc_exit_live, SC_MAPS },
-	{ "kill-with-live-maps",
-	  "a process SIGKILLed with live mappings releases them all",
-	  sc_kill_live, SC_MAPS },
-	{ "close-fd-before-munmap",
-	  "closing the gntdev fd keeps an mmapped map usable; its munmap releases it",
-	  sc_close_before_munmap, SC_MAPS },
-	{ "close-fd-with-unmmapped-maps",
-	  "closing the fd with maps that were never (or no longer) mmapped leaves nothing mapped",
-	  sc_close_unmmapped, SC_MAPS },
-	{ "unmap-notify-clear-byte",
-	  "UNMAP_NOTIFY_CLEAR_BYTE zeroes exactly that byte on munmap+UNMAP; unknown index ENOENT",
-	  sc_notify_munmap, SC_MAPS },
-	{ "unmap-notify-on-kill",
-	  "UNMAP_NOTIFY_CLEAR_BYTE zeroes the byte when the mapping process is killed",
-	  sc_notify_exit, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

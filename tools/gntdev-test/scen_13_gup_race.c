@@ -12,7 +12,7 @@
  * mapping.  Each round maps afresh, lets both readers start a read of the
  * live mapping, and takes the mapping away at once.
  */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -232,26 +232,18 @@ static int gup_race(int use_munmap)
 	return 0;
 }
 
-static int sc_gup_race_dontneed(void)
+SCENARIO_TIMEOUT("gup-race-dontneed", SC_MAPS, RACE_TIMEOUT,
+	         "process_vm_readv and /proc/self/mem readers racing MADV_DONTNEED of a live "
+	         "mapping, " STR(RACE_ROUNDS) " rounds (or --race-rounds), read only the granted data or fail "
+	         "cleanly; no oops; all grants released")
 {
 	return gup_race(0);
 }
 
-static int sc_gup_race_munmap(void)
+SCENARIO_TIMEOUT("gup-race-munmap", SC_MAPS, RACE_TIMEOUT,
+	         "process_vm_readv and /proc/self/mem readers racing munmap of a live mapping, "
+	         STR(RACE_ROUNDS) " rounds (or --race-rounds), read only the granted data or fail cleanly; no "
+	         "oops; all grants released")
 {
 	return gup_race(1);
 }
-
-const struct scenario scen_gup_race[] = {
-	{ "gup-race-dontneed",
-	  "process_vm_readv and /proc/self/mem readers racing MADV_DONTNEED of a live "
-	  "mapping, " STR(RACE_ROUNDS) " rounds (or --race-rounds), read only the granted data or fail "
-	  "cleanly; no oops; all grants released",
-	  sc_gup_race_dontneed, SC_MAPS, RACE_TIMEOUT },
-	{ "gup-race-munmap",
-	  "process_vm_readv and /proc/self/mem readers racing munmap of a live mapping, "
-	  STR(RACE_ROUNDS) " rounds (or --race-rounds), read only the granted data or fail cleanly; no "
-	  "oops; all grants released",
-	  sc_gup_race_munmap, SC_MAPS, RACE_TIMEOUT },
-	{ NULL, NULL, NULL, 0 },
-};

@@ -8,7 +8,7 @@
  * The counters are global: another gntdev user running at the same time
  * (a QEMU backend on a real dom0) makes the exact checks below fail.
  */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 #include "textfile.h"
 
@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
 
 struct gstats {
 	long maps, user_pages, kernel_pages, invalidations, unmap_batches, deferred;
@@ -104,7 +103,11 @@ static int maps_line(uint32_t count, uint32_t user, uint32_t kernel, const char 
 	return 1;
 }
 
-static int sc_stats(void)
+SCENARIO("debugfs-stats", SC_MAPS,
+	 "xen-gntdev/stats and maps follow map, mmap, munmap (invalidations, unmap "
+	 "batches, user/kernel pages back to baseline), a PV page gets its kernel "
+	 "mapping when a pipe pins it, and its release counts as deferred until the "
+	 "pipe lets go")
 {
 	need_stats();
 	struct gstats b, s;
@@ -183,13 +186,3 @@ static int sc_stats(void)
 		   "at the end: want maps, user_pages, kernel_pages at baseline");
 	return 0;
 }
-
-const struct scenario scen_stats[] = {
-	{ "debugfs-stats",
-	  "xen-gntdev/stats and maps follow map, mmap, munmap (invalidations, unmap "
-	  "batches, user/kernel pages back to baseline), a PV page gets its kernel "
-	  "mapping when a pipe pins it, and its release counts as deferred until the "
-	  "pipe lets go",
-	  sc_stats, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

@@ -14,7 +14,7 @@
  */
 #include "agent.h"
 #include "agent_proto.h"
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <libxenvchan.h>
@@ -118,22 +118,23 @@ static int dom0_server(size_t ring)
 	return 0;
 }
 
-static int sc_vchan_client_small(void) { return dom0_client(1024); }
-static int sc_vchan_client_large(void) { return dom0_client(65536); }
-static int sc_vchan_server(void) { return dom0_server(4096); }
+SCENARIO("vchan-dom0-client-1k", SC_MAPS,
+	 "libxenvchan with the granter domU serving 1 KiB rings (inside its shared page) and "
+	 "dom0 connecting through this gntdev: 64 KiB echoed intact, the page mapped while "
+	 "connected and released after close")
+{
+	return dom0_client(1024);
+}
 
-const struct scenario scen_vchan[] = {
-	{ "vchan-dom0-client-1k",
-	  "libxenvchan with the granter domU serving 1 KiB rings (inside its shared page) and "
-	  "dom0 connecting through this gntdev: 64 KiB echoed intact, the page mapped while "
-	  "connected and released after close",
-	  sc_vchan_client_small, SC_MAPS },
-	{ "vchan-dom0-client-64k",
-	  "the same with 64 KiB rings (33 grants): 4 MiB echoed intact",
-	  sc_vchan_client_large, SC_MAPS, 300 },
-	{ "vchan-dom0-server",
-	  "libxenvchan with dom0 serving 4 KiB rings and the granter domU connecting through "
-	  "its own gntdev: 256 KiB echoed intact, dom0's page released by the domU after close",
-	  sc_vchan_server, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};
+SCENARIO_TIMEOUT("vchan-dom0-client-64k", SC_MAPS, 300,
+	         "the same with 64 KiB rings (33 grants): 4 MiB echoed intact")
+{
+	return dom0_client(65536);
+}
+
+SCENARIO("vchan-dom0-server", SC_MAPS,
+	 "libxenvchan with dom0 serving 4 KiB rings and the granter domU connecting through "
+	 "its own gntdev: 256 KiB echoed intact, dom0's page released by the domU after close")
+{
+	return dom0_server(4096);
+}

@@ -1,7 +1,7 @@
 /* Basic scenarios: the libxengnttab round trip (walking skeleton). */
 #include "gntdev_raw.h"
 #include "granter.h"
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 #include "util.h"
 
@@ -59,18 +59,22 @@ static int roundtrip(uint32_t n)
 	return 0;
 }
 
-static int sc_basic(void)
+SCENARIO("basic-map-rw-unmap", SC_MAPS,
+	 "a gntalloc page granted to dom0 maps via libxengnttab, data flows both ways, "
+	 "and Xen shows the grant unmapped after xengnttab_unmap")
 {
 	return roundtrip(1);
 }
 
-static int sc_basic_multi(void)
+SCENARIO("basic-map-rw-5pages", SC_MAPS,
+	 "same round trip for a 5-page map (every page, several offsets)")
 {
 	return roundtrip(5);
 }
 
 /* xengnttab_map_grant_ref (single-ref API) and a read-only mapping. */
-static int sc_basic_readonly(void)
+SCENARIO("basic-map-readonly", SC_MAPS,
+	 "a PROT_READ mapping shows the data, faults on write, and is released")
 {
 	struct granter g;
 	STEP(sc_share(&g, 1, 1, 77));
@@ -96,7 +100,9 @@ static int sc_basic_readonly(void)
  * through it one grant at a time (its map path when grant copy is missing).
  * Linux answers SET_MAX_GRANTS with ENOTTY, which libxengnttab takes as
  * success, and caps nothing; a cap here breaks QEMU's block backend. */
-static int sc_max_grants_no_cap(void)
+SCENARIO("set-max-grants-no-cap", SC_MAPS,
+	 "SET_MAX_GRANTS is ENOTTY as in Linux, so a libxengnttab handle capped at 1 "
+	 "still maps four grants one by one (QEMU's map path), all released")
 {
 	struct granter g;
 	uint8_t *m[4] = { NULL };
@@ -127,20 +133,3 @@ static int sc_max_grants_no_cap(void)
 	granter_release(&g);
 	return 0;
 }
-
-const struct scenario scen_basic[] = {
-	{ "basic-map-rw-unmap",
-	  "a gntalloc page granted to dom0 maps via libxengnttab, data flows both ways, "
-	  "and Xen shows the grant unmapped after xengnttab_unmap", sc_basic, SC_MAPS },
-	{ "basic-map-rw-5pages",
-	  "same round trip for a 5-page map (every page, several offsets)",
-	  sc_basic_multi, SC_MAPS },
-	{ "basic-map-readonly",
-	  "a PROT_READ mapping shows the data, faults on write, and is released",
-	  sc_basic_readonly, SC_MAPS },
-	{ "set-max-grants-no-cap",
-	  "SET_MAX_GRANTS is ENOTTY as in Linux, so a libxengnttab handle capped at 1 "
-	  "still maps four grants one by one (QEMU's map path), all released",
-	  sc_max_grants_no_cap, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

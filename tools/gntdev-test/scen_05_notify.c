@@ -9,7 +9,7 @@
  * agent for a foreign granter: it notes the byte as each event arrives.
  */
 #include "agent.h"
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -300,26 +300,18 @@ static int notify_rounds(int iters, int only)
 	return 0;
 }
 
-static int sc_notify_event(void)
+SCENARIO_TIMEOUT("unmap-notify-event-order", SC_MAPS, 120,
+	         "200 times, over 5 teardown orders (munmap/UNMAP/close/exit/SIGKILL): "
+	         "CLEAR_BYTE|SEND_EVENT on a real event channel delivers exactly one event, "
+	         "only after the mapping went away, with the byte already 0")
 {
 	return notify_rounds(NOTIFY_ITERS, -1);
 }
 
-static int sc_notify_kills(void)
+SCENARIO_TIMEOUT("unmap-notify-kills", SC_MAPS, 120,
+	         "200 times (--iterations for soak runs), the mapper is SIGKILLed with the mapping, "
+	         "CLEAR_BYTE|SEND_EVENT armed and everything live: exactly one event each time, with "
+	         "the byte already 0")
 {
 	return notify_rounds(NOTIFY_ITERS, NOTIFY_VARIANTS - 1);
 }
-
-const struct scenario scen_notify[] = {
-	{ "unmap-notify-event-order",
-	  "200 times, over 5 teardown orders (munmap/UNMAP/close/exit/SIGKILL): "
-	  "CLEAR_BYTE|SEND_EVENT on a real event channel delivers exactly one event, "
-	  "only after the mapping went away, with the byte already 0",
-	  sc_notify_event, SC_MAPS, 120 },
-	{ "unmap-notify-kills",
-	  "200 times (--iterations for soak runs), the mapper is SIGKILLed with the mapping, "
-	  "CLEAR_BYTE|SEND_EVENT armed and everything live: exactly one event each time, with "
-	  "the byte already 0",
-	  sc_notify_kills, SC_MAPS, 120 },
-	{ NULL, NULL, NULL, 0 },
-};

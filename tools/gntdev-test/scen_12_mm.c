@@ -7,7 +7,7 @@
  * and that the grant goes when the mapping does.
  */
 #include "memcg.h"
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -228,7 +228,9 @@ static int numa_loop(void)
  * (which also touches anonymous memory, so it has work) for 5 s while the
  * mapping is read and written; the mapping must stay live throughout.
  */
-static int sc_numa_balancing(void)
+SCENARIO("numa-balancing", SC_MAPS,
+	 "with NUMA balancing scanning fast for 5 s, a live mapping keeps reading and "
+	 "writing the granted pages (no fault) and stays mapped in Xen")
 {
 	struct knob k[] = {
 		{ .dir = "/proc/sys/kernel", .file = "numa_balancing", .val = "1" },
@@ -269,7 +271,9 @@ static int clear_refs(const char *type)
  * released at once).  Where the core mm owns the PTEs (auto-translated),
  * staying live is accepted while Xen still shows it mapped.
  */
-static int sc_clear_refs_soft_dirty(void)
+SCENARIO("clear-refs-soft-dirty", SC_MAPS,
+	 "clear_refs 4 (soft-dirty, CRIU pre-dump) takes the mapping away: every page "
+	 "faults with SIGBUS and Xen shows the grants released before munmap")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 3, 310, "mapped"));
@@ -307,7 +311,9 @@ static int sc_clear_refs_soft_dirty(void)
  * find_special_page() and takes the same path.  docs/testing.md has the
  * traces.
  */
-static int sc_clear_refs_all(void)
+SCENARIO("clear-refs-all", SC_MAPS,
+	 "clear_refs 1 (clear accessed bits) leaves the mapping live: reads, writes, "
+	 "Xen mapped")
 {
 	struct sc_map s;
 	if (T->granter && dom_is_pv())
@@ -357,7 +363,9 @@ static int remote_read(pid_t pid, const uint8_t *addr, uint32_t n, uint32_t seed
  * from a forked helper reading its parent; pwrite of /proc/self/mem and
  * process_vm_writev write through to the granter.
  */
-static int sc_remote_rw(void)
+SCENARIO("remote-readers", SC_MAPS,
+	 "/proc/PID/mem and process_vm_readv (self and a forked helper) read the granted "
+	 "data; pwrite of /proc/self/mem and process_vm_writev reach the granter")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -458,7 +466,9 @@ static int memcg_pressure(const char *cg)
 
 /* The mapping process in a memory cgroup: memory.reclaim, then anonymous
  * memory pushed above memory.high; the mapping stays live. */
-static int sc_reclaim_memcg(void)
+SCENARIO("reclaim-memcg", SC_MAPS,
+	 "in a memory cgroup, memory.reclaim and anonymous memory above memory.high leave "
+	 "the mapping live")
 {
 	char cg[96];
 	STEP(memcg_child(cg, sizeof(cg), "mm"));
@@ -477,7 +487,8 @@ static void mm_madvise(struct sc_map *s, int advice, const char *name)
 }
 
 /* MADV_COLD and MADV_PAGEOUT over the mapping leave it live. */
-static int sc_madv_cold_pageout(void)
+SCENARIO("madv-cold-pageout", SC_MAPS,
+	 "MADV_COLD and MADV_PAGEOUT over the mapping leave it live")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 3, 350, "mapped"));
@@ -524,7 +535,9 @@ static int ksm_run(void)
 
 /* MADV_MERGEABLE over the mapping, with ksmd scanning fast for a few full
  * scans (over mergeable anonymous memory too); the mapping stays live. */
-static int sc_ksm(void)
+SCENARIO("ksm-mergeable", SC_MAPS,
+	 "MADV_MERGEABLE over the mapping with ksmd scanning fast for a few full scans "
+	 "leaves it live")
 {
 	struct knob k[] = {
 		{ .dir = KSM_DIR, .file = "sleep_millisecs", .val = "10" },
@@ -541,7 +554,8 @@ static int sc_ksm(void)
 }
 
 /* compact_memory and drop_caches leave the mapping live. */
-static int sc_compact_drop_caches(void)
+SCENARIO("compact-drop-caches", SC_MAPS,
+	 "compact_memory and drop_caches leave the mapping live")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 3, 370, "mapped"));
@@ -561,7 +575,9 @@ static int sc_compact_drop_caches(void)
  * pages (query, then move) to node 0 leave the mapping live.  An anonymous
  * page rides along in move_pages for comparison.
  */
-static int sc_migrate_pages(void)
+SCENARIO("migrate-pages", SC_MAPS,
+	 "migrate_pages of the process and move_pages (query and move to node 0) of the "
+	 "mapped pages leave the mapping live")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -728,7 +744,9 @@ static int core_dump(void)
  * the child's anonymous copy of the inverted token is in it as a control)
  * and the grants are released.
  */
-static int sc_core_dump(void)
+SCENARIO("core-dump", SC_MAPS,
+	 "a process with a live mapping dumps core on SIGABRT: the dump completes without "
+	 "the granted pages (VM_DONTDUMP) and the grants are released")
 {
 	char pattern[64];
 	snprintf(pattern, sizeof(pattern), CORE_PATH "%%p", (int)getpid());
@@ -749,7 +767,9 @@ static int after(struct sc_map *s, int rc, const char *what)
 
 /* mlock, mlockall and populating madvise over the mapping return 0 or an
  * errno and leave it live. */
-static int sc_mlock_populate(void)
+SCENARIO("mlock-populate", SC_MAPS,
+	 "mlock, mlockall, MADV_WILLNEED and MADV_POPULATE_READ/WRITE over the mapping "
+	 "return 0 or an errno and leave it live")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 3, 400, "mapped"));
@@ -763,49 +783,3 @@ static int sc_mlock_populate(void)
 	STEP(after(&s, madvise(s.m, len, MADV_POPULATE_WRITE), "MADV_POPULATE_WRITE"));
 	return sc_teardown(&s);
 }
-
-const struct scenario scen_mm[] = {
-	{ "numa-balancing",
-	  "with NUMA balancing scanning fast for 5 s, a live mapping keeps reading and "
-	  "writing the granted pages (no fault) and stays mapped in Xen",
-	  sc_numa_balancing, SC_MAPS },
-	{ "clear-refs-soft-dirty",
-	  "clear_refs 4 (soft-dirty, CRIU pre-dump) takes the mapping away: every page "
-	  "faults with SIGBUS and Xen shows the grants released before munmap",
-	  sc_clear_refs_soft_dirty, SC_MAPS },
-	{ "clear-refs-all",
-	  "clear_refs 1 (clear accessed bits) leaves the mapping live: reads, writes, "
-	  "Xen mapped",
-	  sc_clear_refs_all, SC_MAPS },
-	{ "remote-readers",
-	  "/proc/PID/mem and process_vm_readv (self and a forked helper) read the granted "
-	  "data; pwrite of /proc/self/mem and process_vm_writev reach the granter",
-	  sc_remote_rw, SC_MAPS },
-	{ "reclaim-memcg",
-	  "in a memory cgroup, memory.reclaim and anonymous memory above memory.high leave "
-	  "the mapping live",
-	  sc_reclaim_memcg, SC_MAPS },
-	{ "madv-cold-pageout",
-	  "MADV_COLD and MADV_PAGEOUT over the mapping leave it live",
-	  sc_madv_cold_pageout, SC_MAPS },
-	{ "ksm-mergeable",
-	  "MADV_MERGEABLE over the mapping with ksmd scanning fast for a few full scans "
-	  "leaves it live",
-	  sc_ksm, SC_MAPS },
-	{ "compact-drop-caches",
-	  "compact_memory and drop_caches leave the mapping live",
-	  sc_compact_drop_caches, SC_MAPS },
-	{ "migrate-pages",
-	  "migrate_pages of the process and move_pages (query and move to node 0) of the "
-	  "mapped pages leave the mapping live",
-	  sc_migrate_pages, SC_MAPS },
-	{ "core-dump",
-	  "a process with a live mapping dumps core on SIGABRT: the dump completes without "
-	  "the granted pages (VM_DONTDUMP) and the grants are released",
-	  sc_core_dump, SC_MAPS },
-	{ "mlock-populate",
-	  "mlock, mlockall, MADV_WILLNEED and MADV_POPULATE_READ/WRITE over the mapping "
-	  "return 0 or an errno and leave it live",
-	  sc_mlock_populate, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

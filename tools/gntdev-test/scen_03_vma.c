@@ -2,7 +2,7 @@
  * second mmap of the same offset.  (Fork after MADV_DOFORK is in
  * scen_process.c, last in the suite: on Debian's stock gntdev it leaves
  * the kernel in a state that disturbs whatever runs next.) */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <string.h>
@@ -16,7 +16,9 @@
  * its grant must then be released in Xen -- upstream gntdev does this, as
  * its MMU notifier unmaps on any invalidation, including mprotect).
  * PROT_NONE on the whole range makes reads fault; all released at the end. */
-static int sc_mprotect(void)
+SCENARIO("mprotect-subrange", SC_MAPS,
+	 "mprotect of the middle page to read-only leaves the outer pages intact and "
+	 "the middle one read-only or torn down (never writable, never leaked)")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -57,7 +59,9 @@ static int sc_mprotect(void)
 /* mremap(MAYMOVE|FIXED) of a live 2-page mapping.  Either refused (the old
  * mapping intact) or moved; at the new address every page must show the
  * granted data or fault, never other data.  All released at the end. */
-static int sc_mremap(void)
+SCENARIO("mremap-move", SC_MAPS,
+	 "mremap of a live mapping is refused cleanly or moves it without "
+	 "exposing wrong data; grants released at the end")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -93,7 +97,9 @@ static int sc_mremap(void)
 
 /* After fork the child has no mapping at the address (VM_DONTCOPY on PV),
  * and the parent's mapping keeps working. */
-static int sc_fork(void)
+SCENARIO("fork-dontcopy", SC_MAPS,
+	 "a forked child sees nothing at the mapping (VM_DONTCOPY) and the "
+	 "parent's mapping stays intact")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -131,7 +137,9 @@ static int sc_fork(void)
 /* MADV_DONTNEED on one page of a live mapping: either refused, or the page
  * afterwards shows the granted data or faults (never zeroes/other data);
  * the other page is intact; everything is released at the end. */
-static int sc_madvise(void)
+SCENARIO("madvise-dontneed", SC_MAPS,
+	 "MADV_DONTNEED on a page is refused or leaves granted data/fault "
+	 "(never other data); the rest intact; released at the end")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -153,7 +161,9 @@ static int sc_madvise(void)
 
 /* A second mmap of the same map is refused with EINVAL and the first
  * mapping stays intact. */
-static int sc_second_mmap(void)
+SCENARIO("second-mmap-same-offset", SC_MAPS,
+	 "a second mmap of an already mmapped map fails with EINVAL and the "
+	 "first mapping stays intact")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -181,7 +191,9 @@ static int sc_second_mmap(void)
  * and leaves the first mapping intact: data, writes and grants in Xen.
  * (Linux takes out what lies under a MAP_FIXED mapping before the driver's
  * ->mmap runs, so the refusal has to come earlier.) */
-static int sc_map_fixed_self(void)
+SCENARIO("map-fixed-over-itself", SC_MAPS,
+	 "a MAP_FIXED mmap of a map over its own live mapping fails with EINVAL "
+	 "and leaves the first mapping and its grants intact")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -207,7 +219,9 @@ static int sc_map_fixed_self(void)
 /* MAP_FIXED anonymous memory over a live gntdev mapping replaces it: the
  * address then reads zeroes, the grants are released (PV: at once), and
  * the UNMAP ioctl still succeeds afterwards. */
-static int sc_map_fixed(void)
+SCENARIO("map-fixed-over-live", SC_MAPS,
+	 "MAP_FIXED anonymous memory over a live mapping replaces it, releases "
+	 "the covered grants, and UNMAP still succeeds")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -236,35 +250,3 @@ static int sc_map_fixed(void)
 	munmap(a, 3 * ps);
 	return 0;
 }
-
-const struct scenario scen_vma[] = {
-	{ "mprotect-subrange",
-	  "mprotect of the middle page to read-only leaves the outer pages intact and "
-	  "the middle one read-only or torn down (never writable, never leaked)",
-	  sc_mprotect, SC_MAPS },
-	{ "mremap-move",
-	  "mremap of a live mapping is refused cleanly or moves it without "
-	  "exposing wrong data; grants released at the end",
-	  sc_mremap, SC_MAPS },
-	{ "fork-dontcopy",
-	  "a forked child sees nothing at the mapping (VM_DONTCOPY) and the "
-	  "parent's mapping stays intact",
-	  sc_fork, SC_MAPS },
-	{ "madvise-dontneed",
-	  "MADV_DONTNEED on a page is refused or leaves granted data/fault "
-	  "(never other data); the rest intact; released at the end",
-	  sc_madvise, SC_MAPS },
-	{ "second-mmap-same-offset",
-	  "a second mmap of an already mmapped map fails with EINVAL and the "
-	  "first mapping stays intact",
-	  sc_second_mmap, SC_MAPS },
-	{ "map-fixed-over-itself",
-	  "a MAP_FIXED mmap of a map over its own live mapping fails with EINVAL "
-	  "and leaves the first mapping and its grants intact",
-	  sc_map_fixed_self, SC_MAPS },
-	{ "map-fixed-over-live",
-	  "MAP_FIXED anonymous memory over a live mapping replaces it, releases "
-	  "the covered grants, and UNMAP still succeeds",
-	  sc_map_fixed, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

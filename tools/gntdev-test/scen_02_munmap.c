@@ -1,11 +1,13 @@
 /* Raw gntdev ioctl + mmap/munmap scenarios: whole, multi-page, partial. */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <string.h>
 #include <unistd.h>
 
-static int sc_munmap_whole(void)
+SCENARIO("raw-munmap-whole", SC_MAPS,
+	 "MAP ioctl + mmap shows the data; munmap of the whole range (PV: at once) "
+	 "and UNMAP release the grants; a second UNMAP gives ENOENT")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 2, 11, "after mmap"));
@@ -27,7 +29,8 @@ static int sc_munmap_whole(void)
 
 /* UNMAP ioctl first (while mmapped), then munmap: the mapping stays usable
  * until munmap, and the grant is released after it. */
-static int sc_unmap_ioctl_first(void)
+SCENARIO("raw-unmap-ioctl-before-munmap", SC_MAPS,
+	 "UNMAP ioctl while mmapped keeps the mapping usable; munmap then releases it")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 1, 12, "after mmap"));
@@ -44,7 +47,9 @@ static int sc_unmap_ioctl_first(void)
 
 /* Two maps on one fd: the second has a non-zero index; content is checked
  * at non-zero in-page offsets, GET_OFFSET_FOR_VADDR reports each map. */
-static int sc_multipage_offsets(void)
+SCENARIO("multipage-offsets", SC_MAPS,
+	 "two maps on one fd (second at non-zero index) show correct data at "
+	 "non-zero in-page offsets both ways; GET_OFFSET_FOR_VADDR reports each map")
 {
 	int fd;
 	struct granter a, b;
@@ -200,12 +205,29 @@ static int partial_munmap(int n)
 	return 0;
 }
 
-static int sc_partial2(void) { return partial_munmap(2); }
-static int sc_partial3(void) { return partial_munmap(3); }
-static int sc_partial4(void) { return partial_munmap(4); }
+SCENARIO("partial-munmap-2pages", SC_MAPS,
+	 "munmapping a 2-page map one page at a time, in every order, keeps the "
+	 "rest intact and releases exactly the unmapped grants")
+{
+	return partial_munmap(2);
+}
+
+SCENARIO("partial-munmap-3pages", SC_MAPS,
+	 "same for a 3-page map, all 6 orders")
+{
+	return partial_munmap(3);
+}
+
+/* Timeout 120 s: 192 Xen dumps, and a granter domU's answers on foreign grants. */
+SCENARIO_TIMEOUT("partial-munmap-4pages", SC_MAPS, 120,
+	         "same for a 4-page map, all 24 orders")
+{
+	return partial_munmap(4);
+}
 
 /* Unmap a 2-page hole in the middle of a 4-page mapping, then the ends. */
-static int sc_partial_hole(void)
+SCENARIO("partial-munmap-hole", SC_MAPS,
+	 "munmapping the middle 2 pages of 4 releases them and keeps both ends")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -224,30 +246,3 @@ static int sc_partial_hole(void)
 	s.m = NULL;
 	return sc_teardown(&s);
 }
-
-const struct scenario scen_munmap[] = {
-	{ "raw-munmap-whole",
-	  "MAP ioctl + mmap shows the data; munmap of the whole range (PV: at once) "
-	  "and UNMAP release the grants; a second UNMAP gives ENOENT",
-	  sc_munmap_whole, SC_MAPS },
-	{ "raw-unmap-ioctl-before-munmap",
-	  "UNMAP ioctl while mmapped keeps the mapping usable; munmap then releases it",
-	  sc_unmap_ioctl_first, SC_MAPS },
-	{ "multipage-offsets",
-	  "two maps on one fd (second at non-zero index) show correct data at "
-	  "non-zero in-page offsets both ways; GET_OFFSET_FOR_VADDR reports each map",
-	  sc_multipage_offsets, SC_MAPS },
-	{ "partial-munmap-2pages",
-	  "munmapping a 2-page map one page at a time, in every order, keeps the "
-	  "rest intact and releases exactly the unmapped grants",
-	  sc_partial2, SC_MAPS },
-	{ "partial-munmap-3pages",
-	  "same for a 3-page map, all 6 orders", sc_partial3, SC_MAPS },
-	{ "partial-munmap-4pages",
-	  "same for a 4-page map, all 24 orders", sc_partial4, SC_MAPS,
-	  120 /* 192 Xen dumps, and a granter domU's answers on foreign grants */ },
-	{ "partial-munmap-hole",
-	  "munmapping the middle 2 pages of 4 releases them and keeps both ends",
-	  sc_partial_hole, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

@@ -6,7 +6,7 @@
  * GRANT_COPY with the 32-bit structure layout, and unmaps; this side
  * checks its writes in the granted pages and Xen's view.
  */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -40,7 +40,10 @@ static int read_line(int fd, char *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-static int sc_compat32(void)
+SCENARIO("compat32-caller", SC_MAPS,
+	 "a static 32-bit process maps, reads, writes, uses GET_OFFSET_FOR_VADDR, "
+	 "SET_UNMAP_NOTIFY and GRANT_COPY (32-bit layout) through compat_ioctl, and "
+	 "releases everything")
 {
 	size_t blen = (size_t)(compat32_blob_end - compat32_blob);
 	if (blen == 0)
@@ -132,12 +135,3 @@ static int sc_compat32(void)
 	granter_release(&g);
 	return 0;
 }
-
-const struct scenario scen_compat[] = {
-	{ "compat32-caller",
-	  "a static 32-bit process maps, reads, writes, uses GET_OFFSET_FOR_VADDR, "
-	  "SET_UNMAP_NOTIFY and GRANT_COPY (32-bit layout) through compat_ioctl, and "
-	  "releases everything",
-	  sc_compat32, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

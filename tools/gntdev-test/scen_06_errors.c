@@ -1,7 +1,7 @@
 /* Error-path scenarios: bad ioctl input, bad user pointers, invalid refs,
  * read-only grants mapped writable.  Expected errnos follow upstream
  * gntdev (drivers/xen/gntdev.c) semantics. */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 #include "textfile.h"
 
@@ -65,7 +65,8 @@ static int map_at_guard(int fd, uint8_t *gp, uint32_t count, uint32_t readable,
 	return gd_ioctl(fd, gd_req_map(), op);
 }
 
-static int sc_count_zero(void)
+SCENARIO("ioctl-map-count-zero", 0,
+	 "MAP_GRANT_REF with count 0 fails with EINVAL")
 {
 	int fd;
 	STEP(sc_open(&fd));
@@ -77,7 +78,8 @@ static int sc_count_zero(void)
 	return 0;
 }
 
-static int sc_count_over_limit(void)
+SCENARIO("ioctl-map-count-over-limit", 0,
+	 "MAP_GRANT_REF with count above the limit fails with EINVAL before reading refs")
 {
 	int fd;
 	STEP(sc_open(&fd));
@@ -96,7 +98,8 @@ static int sc_count_over_limit(void)
 	return 0;
 }
 
-static int sc_unmap_unknown(void)
+SCENARIO("ioctl-unmap-unknown-index", 0,
+	 "UNMAP_GRANT_REF of an unknown index or with a wrong count fails with ENOENT")
 {
 	int fd;
 	struct granter g;
@@ -124,7 +127,8 @@ static int sc_unmap_unknown(void)
 	return 0;
 }
 
-static int sc_offset_foreign(void)
+SCENARIO("ioctl-offset-for-foreign-vaddr", 0,
+	 "GET_OFFSET_FOR_VADDR on an address not mapped by gntdev fails with EINVAL")
 {
 	int fd;
 	STEP(sc_open(&fd));
@@ -152,7 +156,9 @@ static int sc_offset_foreign(void)
 	return 0;
 }
 
-static int sc_bad_pointers(void)
+SCENARIO("ioctl-bad-user-pointers", SC_MAPS,
+	 "every ioctl given an unreadable/unwritable argument fails with EFAULT and "
+	 "leaves no map behind")
 {
 	int fd;
 	struct granter g;
@@ -205,7 +211,8 @@ static int sc_bad_pointers(void)
 	return 0;
 }
 
-static int sc_unknown_ioctl(void)
+SCENARIO("ioctl-unknown-command", 0,
+	 "unknown ioctl numbers fail with ENOTTY; unknown notify action with EINVAL")
 {
 	int fd;
 	STEP(sc_open(&fd));
@@ -222,7 +229,9 @@ static int sc_unknown_ioctl(void)
 }
 
 /* mmap requests that don't match a map: EINVAL, and nothing gets mapped. */
-static int sc_mmap_bad(void)
+SCENARIO("mmap-bad-requests", SC_MAPS,
+	 "private-writable, unknown-offset and wrong-size mmaps fail with EINVAL and "
+	 "map nothing; the right mmap then works")
 {
 	int fd;
 	struct granter g;
@@ -351,7 +360,10 @@ static int oversized_case(int fd, struct granter *g, uint32_t n, uint64_t index,
 	return 0;
 }
 
-static int sc_mmap_oversized(void)
+SCENARIO("mmap-oversized", SC_MAPS,
+	 "over a 1-page and a 3-page map, mmaps of n + 2^32, 2^32 and 2^31 pages and at "
+	 "offsets near the top or 2^32 pages past the map fail (EINVAL, or EOVERFLOW "
+	 "from the core mm) and map nothing; the right mmap then works")
 {
 	int fd;
 	struct granter g1, g3;
@@ -420,7 +432,9 @@ static int mixed_case(int fd, struct granter *g, uint32_t bad_dom, uint32_t bad_
 	return 0;
 }
 
-static int sc_invalid_refs(void)
+SCENARIO("invalid-refs-mixed", SC_MAPS,
+	 "mapping [valid, invalid, valid] fails cleanly (raw and libxengnttab) with "
+	 "none of the valid grants left mapped; the fd stays usable")
 {
 	int fd;
 	struct granter g, stale;
@@ -453,7 +467,9 @@ static int sc_invalid_refs(void)
 }
 
 /* A read-only grant mapped writable is refused; read-only works. */
-static int sc_ro_grant_writable(void)
+SCENARIO("ro-grant-mapped-writable", SC_MAPS,
+	 "a read-only grant is refused when mapped writable (raw and libxengnttab) "
+	 "and maps fine read-only")
 {
 	int fd;
 	struct granter g;
@@ -520,42 +536,3 @@ static int sc_ro_grant_writable(void)
 	granter_release(&g);
 	return 0;
 }
-
-const struct scenario scen_errors[] = {
-	{ "ioctl-map-count-zero", "MAP_GRANT_REF with count 0 fails with EINVAL",
-	  sc_count_zero, 0 },
-	{ "ioctl-map-count-over-limit",
-	  "MAP_GRANT_REF with count above the limit fails with EINVAL before reading refs",
-	  sc_count_over_limit, 0 },
-	{ "ioctl-unmap-unknown-index",
-	  "UNMAP_GRANT_REF of an unknown index or with a wrong count fails with ENOENT",
-	  sc_unmap_unknown, 0 },
-	{ "ioctl-offset-for-foreign-vaddr",
-	  "GET_OFFSET_FOR_VADDR on an address not mapped by gntdev fails with EINVAL",
-	  sc_offset_foreign, 0 },
-	{ "ioctl-bad-user-pointers",
-	  "every ioctl given an unreadable/unwritable argument fails with EFAULT and "
-	  "leaves no map behind",
-	  sc_bad_pointers, SC_MAPS },
-	{ "ioctl-unknown-command",
-	  "unknown ioctl numbers fail with ENOTTY; unknown notify action with EINVAL",
-	  sc_unknown_ioctl, 0 },
-	{ "mmap-bad-requests",
-	  "private-writable, unknown-offset and wrong-size mmaps fail with EINVAL and "
-	  "map nothing; the right mmap then works",
-	  sc_mmap_bad, SC_MAPS },
-	{ "mmap-oversized",
-	  "over a 1-page and a 3-page map, mmaps of n + 2^32, 2^32 and 2^31 pages and at "
-	  "offsets near the top or 2^32 pages past the map fail (EINVAL, or EOVERFLOW "
-	  "from the core mm) and map nothing; the right mmap then works",
-	  sc_mmap_oversized, SC_MAPS },
-	{ "invalid-refs-mixed",
-	  "mapping [valid, invalid, valid] fails cleanly (raw and libxengnttab) with "
-	  "none of the valid grants left mapped; the fd stays usable",
-	  sc_invalid_refs, SC_MAPS },
-	{ "ro-grant-mapped-writable",
-	  "a read-only grant is refused when mapped writable (raw and libxengnttab) "
-	  "and maps fine read-only",
-	  sc_ro_grant_writable, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

@@ -1,5 +1,5 @@
 /* Grant-copy scenarios (IOCTL_GNTDEV_GRANT_COPY, via libxengnttab and raw). */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <stdlib.h>
@@ -63,7 +63,10 @@ static int copy(xengnttab_handle *xgt, uint32_t n, seg_t *segs)
 	return rc;
 }
 
-static int sc_copy(void)
+SCENARIO("grant-copy", 0,
+	 "GRANT_COPY copies in and out at offsets (across local page boundaries), "
+	 "fails only the bad-ref segment, refuses page-crossing and local-local "
+	 "copies with EINVAL, bad pointers with EFAULT, and leaves nothing pinned")
 {
 	struct granter g;
 	long ps = pagesz();
@@ -149,7 +152,9 @@ static int sc_copy(void)
 }
 
 /* Copy into a read-only grant fails per segment; the page is untouched. */
-static int sc_copy_ro(void)
+SCENARIO("grant-copy-readonly", 0,
+	 "GRANT_COPY into a read-only grant fails that segment and leaves the page "
+	 "untouched; copying out of it works")
 {
 	struct granter g;
 	STEP(sc_share(&g, 1, 0, 220));
@@ -182,7 +187,8 @@ static int sc_copy_ro(void)
 
 /* Count 0 is a no-op that succeeds: QEMU calls it to probe for the
  * ioctl.  It must not look at the segments pointer. */
-static int sc_copy_count_zero(void)
+SCENARIO("grant-copy-count-zero", 0,
+	 "GRANT_COPY with count 0 returns 0 without reading the segments (QEMU's probe)")
 {
 	int fd;
 	STEP(sc_open(&fd));
@@ -217,7 +223,10 @@ static int is_bad_seg(int i)
 	return i == 5 || i == 16 || i == 17 || i == 31;
 }
 
-static int sc_copy_many(void)
+SCENARIO("grant-copy-many-segments", 0,
+	 "40 mixed segments in one call (local<->foreign, foreign->foreign, local "
+	 "sides across pages, bad refs incl. adjacent ones): each gets its own "
+	 "status and each destination exactly its data")
 {
 	struct granter g;
 	long ps = pagesz();
@@ -352,7 +361,11 @@ static int copy_out_checked(xengnttab_handle *xgt, struct granter *g, uint8_t *b
  * may keep their pages pinned between calls.  Whatever replaces the page
  * behind a buffer's address must be what the next copy uses.
  */
-static int sc_copy_buffer_replaced(void)
+SCENARIO("grant-copy-buffer-replaced", 0,
+	 "a copy in or out uses the page mapped at the buffer's address now: after "
+	 "MADV_DONTNEED, after munmap and mmap at the same address, and in a fork "
+	 "child copying through the same descriptor, data lands in (or comes from) "
+	 "the new page")
 {
 	struct granter g;
 	long ps = pagesz();
@@ -400,30 +413,3 @@ static int sc_copy_buffer_replaced(void)
 	granter_release(&g);
 	return 0;
 }
-
-const struct scenario scen_copy[] = {
-	{ "grant-copy",
-	  "GRANT_COPY copies in and out at offsets (across local page boundaries), "
-	  "fails only the bad-ref segment, refuses page-crossing and local-local "
-	  "copies with EINVAL, bad pointers with EFAULT, and leaves nothing pinned",
-	  sc_copy, 0 },
-	{ "grant-copy-readonly",
-	  "GRANT_COPY into a read-only grant fails that segment and leaves the page "
-	  "untouched; copying out of it works",
-	  sc_copy_ro, 0 },
-	{ "grant-copy-count-zero",
-	  "GRANT_COPY with count 0 returns 0 without reading the segments (QEMU's probe)",
-	  sc_copy_count_zero, 0 },
-	{ "grant-copy-many-segments",
-	  "40 mixed segments in one call (local<->foreign, foreign->foreign, local "
-	  "sides across pages, bad refs incl. adjacent ones): each gets its own "
-	  "status and each destination exactly its data",
-	  sc_copy_many, 0 },
-	{ "grant-copy-buffer-replaced",
-	  "a copy in or out uses the page mapped at the buffer's address now: after "
-	  "MADV_DONTNEED, after munmap and mmap at the same address, and in a fork "
-	  "child copying through the same descriptor, data lands in (or comes from) "
-	  "the new page",
-	  sc_copy_buffer_replaced, 0 },
-	{ NULL, NULL, NULL, 0 },
-};

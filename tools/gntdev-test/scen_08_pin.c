@@ -6,7 +6,7 @@
  * grant has to stay while the page is held), and once the pipe lets go
  * the grant must be released in Xen.
  */
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -111,7 +111,10 @@ static int expect_kernel_only(uint32_t ref, uint32_t pin_before, const char *whe
 
 /* Two pages mapped, page 0 spliced into a pipe, the whole range munmapped
  * while the pipe holds page 0. */
-static int sc_vmsplice_munmap(void)
+SCENARIO("vmsplice-pinned-munmap", SC_MAPS,
+	 "munmap of a mapping whose page a pipe holds (vmsplice) returns at once and "
+	 "releases the unpinned page and the pinned page's user PTE grant; the pipe "
+	 "still reads the live granted page; the grant goes once the pipe is drained")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -141,7 +144,9 @@ static int sc_vmsplice_munmap(void)
 
 /* The same with UNMAP_GRANT_REF and close(fd) before the pipe is drained:
  * nothing but the pinned page keeps the map alive. */
-static int sc_vmsplice_unmap_close(void)
+SCENARIO("vmsplice-pinned-unmap-close", SC_MAPS,
+	 "with the page in a pipe, munmap + UNMAP_GRANT_REF + close(fd) leave the pipe "
+	 "reading the granted data; the grant goes once the pipe is drained and closed")
 {
 	struct sc_map s;
 	long ps = pagesz();
@@ -163,7 +168,9 @@ static int sc_vmsplice_unmap_close(void)
 
 /* The mapping process exits (without munmap, UNMAP or close) while a
  * pipe it spliced the page into lives on in its parent. */
-static int sc_vmsplice_exit(void)
+SCENARIO("vmsplice-pinned-exit", SC_MAPS,
+	 "a process exits with its page spliced into a pipe its parent holds: the "
+	 "pipe reads the granted data; the grant goes once the pipe is drained")
 {
 	struct granter g;
 	long ps = pagesz();
@@ -199,20 +206,3 @@ static int sc_vmsplice_exit(void)
 	granter_release(&g);
 	return 0;
 }
-
-const struct scenario scen_pin[] = {
-	{ "vmsplice-pinned-munmap",
-	  "munmap of a mapping whose page a pipe holds (vmsplice) returns at once and "
-	  "releases the unpinned page and the pinned page's user PTE grant; the pipe "
-	  "still reads the live granted page; the grant goes once the pipe is drained",
-	  sc_vmsplice_munmap, SC_MAPS },
-	{ "vmsplice-pinned-unmap-close",
-	  "with the page in a pipe, munmap + UNMAP_GRANT_REF + close(fd) leave the pipe "
-	  "reading the granted data; the grant goes once the pipe is drained and closed",
-	  sc_vmsplice_unmap_close, SC_MAPS },
-	{ "vmsplice-pinned-exit",
-	  "a process exits with its page spliced into a pipe its parent holds: the "
-	  "pipe reads the granted data; the grant goes once the pipe is drained",
-	  sc_vmsplice_exit, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};

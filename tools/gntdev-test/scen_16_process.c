@@ -3,11 +3,12 @@
  * live, a gntdev fd passed to an unrelated process over SCM_RIGHTS, a
  * mapping process killed by the OOM killer of a memory cgroup (and reaped
  * by the OOM reaper while its mm lives on), and fork after MADV_DOFORK.
- * These run last (see runner.c).
+ * These run last (the file name sorts last, see scenario.h): stock gntdevs
+ * may not survive fork-after-madv-dofork, which runs last of all.
  */
 #include "cmds.h"
 #include "memcg.h"
-#include "runner.h"
+#include "scenario.h"
 #include "scen_common.h"
 
 #include <fcntl.h>
@@ -71,7 +72,9 @@ static int parent_intact(struct sc_map *s, uint8_t mark, const char *when)
 	return xen_expect_mapped(s->g.refs, 2, when);
 }
 
-static int sc_fork_exec(void)
+SCENARIO("fork-exec-child", SC_MAPS,
+	 "a child that execs (after fork, and through posix_spawn's shared-mm vfork) "
+	 "while keeping the gntdev fd leaves the parent's mapping intact")
 {
 	struct sc_map s;
 	STEP(sc_setup(&s, 2, 260, "mapped"));
@@ -102,84 +105,6 @@ static int sc_fork_exec(void)
 	STEP(parent_intact(&s, 0x32, "parent after posix_spawn child"));
 	close(keep);
 	return sc_teardown(&s);
-}
-
-/* ---- fork after MADV_DOFORK -------------------------------------------- */
-
-/*
- * MADV_DOFORK clears VM_DONTCOPY unless the VMA is VM_IO.  If it is
- * allowed, a later fork must still not hand the child the grant: a PTE
- * copied by fork is not a grant mapping (Xen does not count it), so the
- * child would keep the granted frame after the grant is gone.  The child
- * reads the page while the parent's mapping is live and again after the
- * parent's munmap + UNMAP (Xen then shows the grant released): both times
- * it must fault or find nothing there.
- */
-static int sc_dofork(void)
-{
-	struct sc_map s;
-	long ps = pagesz();
-	STEP(sc_setup(&s, 1, 75, "mapped"));
-	if (madvise(s.m, ps, MADV_DOFORK) != 0)
-		note("MADV_DOFORK refused: %s", errname(errno));
-	else
-		note("MADV_DOFORK allowed");
-	struct sc_kid k;
-	int child = sc_fork_kid(&k);
-	if (child < 0)
-		return 1;
-	if (child == 0) {
-		/* per 'r': 'n' fault or nothing mapped, 'g' the granted data,
-		 * 'o' other data */
-		char c;
-		while (read(k.cmd, &c, 1) == 1) {
-			uint8_t v;
-			if (probe_read(s.m, &v) != 0)
-				c = 'n';
-			else
-				c = check_pattern(s.m, 75, 0, 1, "child") ? 'o' : 'g';
-			if (write(k.rep, &c, 1) != 1)
-				break;
-		}
-		_exit(0);
-	}
-	/* Gather everything first (the child must not outlive a failure). */
-	char before = 0, after = 0;
-	if (write(k.cmd, "r", 1) != 1 || sc_get_byte(k.rep, &before, 5000, "child"))
-		before = '?';
-	int bad = check_pattern(s.m, 75, 0, 1, "parent after fork");
-	int rc = munmap(s.m, ps) ? -errno : gd_unmap(s.fd, s.index, 1);
-	if (rc)
-		ev("parent's munmap+UNMAP: %s", errname(rc));
-	uint32_t pin = 0;
-	int xerr = xen_pin(s.g.refs[0], &pin, "after the parent's munmap+UNMAP");
-	if (write(k.cmd, "r", 1) != 1 || sc_get_byte(k.rep, &after, 5000, "child"))
-		after = '?';
-	kill(k.pid, SIGKILL);
-	waitpid(k.pid, NULL, 0);
-	sc_kid_close(&k);
-	note("child read: %c while mapped, %c after the parent's munmap+UNMAP (pin then 0x%08x)",
-	     before, after, pin);
-	if (before != 'n') {
-		ev("fork after MADV_DOFORK gave the child a working copy of the mapping "
-		   "(child reads %s)", before == 'g' ? "the granted data" :
-		   before == 'o' ? "other data" : "?");
-		bad = 1;
-	}
-	if (after != 'n') {
-		ev("after the parent's munmap+UNMAP the child still reads %s through its "
-		   "fork-copied PTE", after == 'g' ? "the granted data" : "some page");
-		bad = 1;
-	}
-	if (dom_is_pv() && !xerr && pin) {
-		ev("Xen: ref %u still mapped (pin 0x%08x) after the parent's munmap+UNMAP, "
-		   "while the child lives", s.g.refs[0], pin);
-		bad = 1;
-	}
-	STEP(xen_wait_unmapped(s.g.refs, 1, 3000, "child killed"));
-	close(s.fd);
-	granter_release(&s.g);
-	return bad || rc || xerr;
 }
 
 /* ---- SCM_RIGHTS ---------------------------------------------------------- */
@@ -262,7 +187,9 @@ static _Noreturn void scm_peer(int sock)
 	_exit(0);
 }
 
-static int sc_scm_rights(void)
+SCENARIO("fd-passed-scm-rights", SC_MAPS,
+	 "a process that got the fd over SCM_RIGHTS mmaps maps reserved by the "
+	 "sender; either side may go first; all grants released")
 {
 	struct granter g1, g2;
 	int sv[2];
@@ -416,7 +343,9 @@ out:
 	oom_allocate();
 }
 
-static int sc_oom_memcg(void)
+SCENARIO("oom-kill-in-memcg", SC_MAPS | SC_OOM_REPORT,
+	 "a process with live raw and libxengnttab mappings OOM-killed in a memory "
+	 "cgroup releases them all and dom0 carries on")
 {
 	char cg[96];
 	STEP(oom_cgroup(cg, sizeof(cg)));
@@ -565,7 +494,11 @@ static int reaper_hold(struct sc_kid *k, uint8_t *held, int *uffd, struct held_r
  * reaper's 2 s delay.  The grants must go by the reaper's hand, while the
  * reader still waits; then the reader is let go.
  */
-static int sc_oom_reaper(void)
+SCENARIO("oom-reaper-nonblocking", SC_MAPS | SC_OOM_REPORT,
+	 "a process with a private read-only mapping OOM-killed in a memory cgroup, "
+	 "its mm kept alive by a remote read blocked on its userfaultfd, has the "
+	 "grants released by the OOM reaper (a non-blockable invalidation) before "
+	 "the mm goes")
 {
 	char cg[96];
 	long ps = pagesz();
@@ -628,28 +561,82 @@ static int sc_oom_reaper(void)
 	return bad;
 }
 
-const struct scenario scen_process[] = {
-	{ "fork-exec-child",
-	  "a child that execs (after fork, and through posix_spawn's shared-mm vfork) "
-	  "while keeping the gntdev fd leaves the parent's mapping intact",
-	  sc_fork_exec, SC_MAPS },
-	{ "fd-passed-scm-rights",
-	  "a process that got the fd over SCM_RIGHTS mmaps maps reserved by the "
-	  "sender; either side may go first; all grants released",
-	  sc_scm_rights, SC_MAPS },
-	{ "oom-kill-in-memcg",
-	  "a process with live raw and libxengnttab mappings OOM-killed in a memory "
-	  "cgroup releases them all and dom0 carries on",
-	  sc_oom_memcg, SC_MAPS | SC_OOM_REPORT },
-	{ "oom-reaper-nonblocking",
-	  "a process with a private read-only mapping OOM-killed in a memory cgroup, "
-	  "its mm kept alive by a remote read blocked on its userfaultfd, has the "
-	  "grants released by the OOM reaper (a non-blockable invalidation) before "
-	  "the mm goes",
-	  sc_oom_reaper, SC_MAPS | SC_OOM_REPORT },
-	{ "fork-after-madv-dofork",
-	  "MADV_DOFORK on a mapping is refused or a later fork still gives the child "
-	  "no access to the grant, before and after the parent releases it",
-	  sc_dofork, SC_MAPS },
-	{ NULL, NULL, NULL, 0 },
-};
+/* ---- fork after MADV_DOFORK -------------------------------------------- */
+
+/*
+ * MADV_DOFORK clears VM_DONTCOPY unless the VMA is VM_IO.  If it is
+ * allowed, a later fork must still not hand the child the grant: a PTE
+ * copied by fork is not a grant mapping (Xen does not count it), so the
+ * child would keep the granted frame after the grant is gone.  The child
+ * reads the page while the parent's mapping is live and again after the
+ * parent's munmap + UNMAP (Xen then shows the grant released): both times
+ * it must fault or find nothing there.
+ */
+SCENARIO("fork-after-madv-dofork", SC_MAPS,
+	 "MADV_DOFORK on a mapping is refused or a later fork still gives the child "
+	 "no access to the grant, before and after the parent releases it")
+{
+	struct sc_map s;
+	long ps = pagesz();
+	STEP(sc_setup(&s, 1, 75, "mapped"));
+	if (madvise(s.m, ps, MADV_DOFORK) != 0)
+		note("MADV_DOFORK refused: %s", errname(errno));
+	else
+		note("MADV_DOFORK allowed");
+	struct sc_kid k;
+	int child = sc_fork_kid(&k);
+	if (child < 0)
+		return 1;
+	if (child == 0) {
+		/* per 'r': 'n' fault or nothing mapped, 'g' the granted data,
+		 * 'o' other data */
+		char c;
+		while (read(k.cmd, &c, 1) == 1) {
+			uint8_t v;
+			if (probe_read(s.m, &v) != 0)
+				c = 'n';
+			else
+				c = check_pattern(s.m, 75, 0, 1, "child") ? 'o' : 'g';
+			if (write(k.rep, &c, 1) != 1)
+				break;
+		}
+		_exit(0);
+	}
+	/* Gather everything first (the child must not outlive a failure). */
+	char before = 0, after = 0;
+	if (write(k.cmd, "r", 1) != 1 || sc_get_byte(k.rep, &before, 5000, "child"))
+		before = '?';
+	int bad = check_pattern(s.m, 75, 0, 1, "parent after fork");
+	int rc = munmap(s.m, ps) ? -errno : gd_unmap(s.fd, s.index, 1);
+	if (rc)
+		ev("parent's munmap+UNMAP: %s", errname(rc));
+	uint32_t pin = 0;
+	int xerr = xen_pin(s.g.refs[0], &pin, "after the parent's munmap+UNMAP");
+	if (write(k.cmd, "r", 1) != 1 || sc_get_byte(k.rep, &after, 5000, "child"))
+		after = '?';
+	kill(k.pid, SIGKILL);
+	waitpid(k.pid, NULL, 0);
+	sc_kid_close(&k);
+	note("child read: %c while mapped, %c after the parent's munmap+UNMAP (pin then 0x%08x)",
+	     before, after, pin);
+	if (before != 'n') {
+		ev("fork after MADV_DOFORK gave the child a working copy of the mapping "
+		   "(child reads %s)", before == 'g' ? "the granted data" :
+		   before == 'o' ? "other data" : "?");
+		bad = 1;
+	}
+	if (after != 'n') {
+		ev("after the parent's munmap+UNMAP the child still reads %s through its "
+		   "fork-copied PTE", after == 'g' ? "the granted data" : "some page");
+		bad = 1;
+	}
+	if (dom_is_pv() && !xerr && pin) {
+		ev("Xen: ref %u still mapped (pin 0x%08x) after the parent's munmap+UNMAP, "
+		   "while the child lives", s.g.refs[0], pin);
+		bad = 1;
+	}
+	STEP(xen_wait_unmapped(s.g.refs, 1, 3000, "child killed"));
+	close(s.fd);
+	granter_release(&s.g);
+	return bad || rc || xerr;
+}

@@ -1,6 +1,6 @@
 #include "agent.h"
 #include "agent_proto.h"
-#include "util.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -9,8 +9,9 @@
  * of the toolkit can be trusted.  The harness runs this beside the granter
  * domU before judging anything else.
  */
+#include "clock.h"
 #include "cmds.h"
-#include "util.h"
+#include "options.h"
 
 #include <getopt.h>
 #include <pthread.h>

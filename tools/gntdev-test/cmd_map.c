@@ -1,46 +1,21 @@
-/* `map` (hold foreign grants mapped) and `xen-dump` subcommands. */
+/* `map`: hold foreign grants mapped. */
 #include <stdint.h>
 
 #include "cmds.h"
-#include "util.h"
+#include "domain.h"
+#include "hash.h"
+#include "hold.h"
+#include "options.h"
 #include "xencheck.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xengnttab.h>
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-	got_signal = sig;
-}
-
-/* Block until stdin reaches EOF or a terminating signal arrives. */
-void hold_until_eof_or_signal(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;   /* no SA_RESTART: read() returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	char buf[256];
-	while (!got_signal) {
-		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-		if (n == 0)
-			break;
-		if (n < 0 && errno != EINTR)
-			break;
-	}
-}
 
 static void usage_map(FILE *f)
 {
@@ -168,74 +143,4 @@ int cmd_map(int argc, char **argv)
 	}
 	free(refs);
 	return rc;
-}
-
-static void usage_dump(FILE *f)
-{
-	fprintf(f,
-"usage: gntdev-test xen-dump [--raw] [--domid D]\n"
-"  Trigger Xen's 'g' debug key and print the parsed active grant entries\n"
-"  (granter, ref, mapping domain, pin word, mfn), optionally only those\n"
-"  granted by domain D.  --raw prints the dump text as read from the\n"
-"  console ring.\n");
-}
-
-int cmd_xendump(int argc, char **argv)
-{
-	int raw = 0, have_dom = 0;
-	uint32_t dom = 0;
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "domid", required_argument, NULL, 'd' },
-		{ 0 }
-	};
-	int c;
-	while ((c = getopt_long(argc, argv, "hrd:", lo, NULL)) != -1) {
-		switch (c) {
-		case 'h': usage_dump(stdout); return 0;
-		case 'r': raw = 1; break;
-		case 'd':
-			if (parse_u32(optarg, &dom)) {
-				fprintf(stderr, "xen-dump: bad --domid\n");
-				return 2;
-			}
-			have_dom = 1;
-			break;
-		default: usage_dump(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage_dump(stderr);
-		return 2;
-	}
-	char err[256];
-	struct xcheck *xc = xcheck_open(err, sizeof(err));
-	if (!xc) {
-		fprintf(stderr, "xen-dump: %s\n", err);
-		return 1;
-	}
-	struct gt_snap s;
-	if (xcheck_snapshot(xc, &s, err, sizeof(err))) {
-		fprintf(stderr, "xen-dump: %s\n", err);
-		xcheck_close(xc);
-		return 1;
-	}
-	if (raw)
-		fputs(xcheck_last_dump(xc), stdout);
-	size_t shown = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		const struct gt_entry *e = &s.e[i];
-		if (have_dom && e->granter != dom)
-			continue;
-		printf("d%u ref %u mapped-by d%u pin 0x%08x mfn 0x%llx shared-dom %u flags 0x%x\n",
-		       e->granter, e->ref, e->mapdom, e->pin, (unsigned long long)e->mfn,
-		       e->sdom, e->flags);
-		shown++;
-	}
-	printf("%zu active entr%s in %u grant table(s)\n", shown, shown == 1 ? "y" : "ies",
-	       s.tables);
-	gt_snap_free(&s);
-	xcheck_close(xc);
-	return 0;
 }

@@ -10,12 +10,15 @@
  * granter's view.  At the end Xen must show no grant of the granter mapped
  * beyond the baseline, and the kernel log must be clean.
  */
-#include "agent.h"
+#include "clock.h"
 #include "cmds.h"
+#include "domain.h"
+#include "errname.h"
 #include "gntdev_raw.h"
 #include "granter.h"
 #include "kmsg.h"
-#include "util.h"
+#include "options.h"
+#include "probe.h"
 #include "xencheck.h"
 
 #include <errno.h>
@@ -360,11 +363,9 @@ int cmd_stress(int argc, char **argv)
 	memset(live, 0, sizeof(live));
 	struct stats st = { 0 };
 	int sanity_done = 0;
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long t0 = mono_ms();
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((uint32_t)(t.tv_sec - t0.tv_sec) >= seconds || err_count > 20)
+		if (mono_ms() - t0 >= seconds * 1000L || err_count > 20)
 			break;
 		st.iters++;
 		int slot = rnd(MAX_LIVE);

@@ -1,7 +1,9 @@
 #include "granter.h"
 #include "agent.h"
 #include "agent_proto.h"
-#include "util.h"
+#include "domain.h"
+#include "evidence.h"
+#include "note_logger.h"
 
 #include <errno.h>
 #include <stdio.h>

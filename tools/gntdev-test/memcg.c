@@ -1,6 +1,7 @@
 /* cgroup2 memory-controller helpers (see memcg.h). */
 #include "memcg.h"
-#include "util.h"
+#include "errname.h"
+#include "evidence.h"
 
 #include <errno.h>
 #include <fcntl.h>

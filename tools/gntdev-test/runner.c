@@ -9,9 +9,10 @@
  *      proved that the dump showed their mapping while it was live.
  */
 #include "runner.h"
-#include "scenario.h"
+#include "clock.h"
+#include "evidence.h"
 #include "kmsg.h"
-#include "util.h"
+#include "scenario.h"
 #include "xencheck.h"
 
 #include <errno.h>
@@ -23,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Scenarios in order (scenario.h); exits if the list cannot be had. */
@@ -132,13 +132,6 @@ static void handle_line(struct result *r, char *line, int verbose)
 /* How long a SIGKILLed scenario may take to disappear. */
 #define STUCK_MS 10000
 
-static long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
-}
-
 /* Run s->fn in a child; collect its lines; returns wait status or -1. */
 static int run_child(const struct scenario *s, const struct run_opts *o, struct result *r)
 {
@@ -181,10 +174,10 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 	char buf[8192];
 	size_t blen = 0;
 	unsigned timeout = s->timeout > o->timeout ? s->timeout : o->timeout;
-	long deadline = now_ms() + (long)timeout * 1000L;
+	long deadline = mono_ms() + (long)timeout * 1000L;
 	int timed_out = 0, eof = 0;
 	while (!eof) {
-		long left = deadline - now_ms();
+		long left = deadline - mono_ms();
 		if (left <= 0) {
 			timed_out = 1;
 			break;
@@ -226,7 +219,7 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 	 * for the child itself, with the remaining time budget.  A child that
 	 * SIGKILL cannot end (stuck in the kernel) is given up on after
 	 * STUCK_MS, so that the run still finishes and reports it. */
-	long killed_at = timed_out ? now_ms() : 0;
+	long killed_at = timed_out ? mono_ms() : 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -236,14 +229,14 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 			status = -1;
 			break;
 		}
-		if (now_ms() > deadline && !timed_out) {
+		if (mono_ms() > deadline && !timed_out) {
 			res_add(r, "timeout after %us (child did not exit): killed", timeout);
 			kill(-pid, SIGKILL);
 			r->child_failed = 1;
 			timed_out = 1;
-			killed_at = now_ms();
+			killed_at = mono_ms();
 		}
-		if (timed_out && now_ms() - killed_at > STUCK_MS) {
+		if (timed_out && mono_ms() - killed_at > STUCK_MS) {
 			res_add(r, "scenario process %d still not gone %d s after SIGKILL: stuck "
 				"in the kernel (see the kernel log); abandoned", (int)pid,
 				STUCK_MS / 1000);
@@ -334,9 +327,9 @@ int runner_run(const struct run_opts *o)
 			xcheck_clear_other(xc);
 		}
 
-		long t0 = now_ms();
+		long t0 = mono_ms();
 		int status = have_base ? run_child(s, o, &r) : -1;
-		long dt = now_ms() - t0;
+		long dt = mono_ms() - t0;
 
 		int fail = 0, skip_it = 0;
 		if (!have_base) {
@@ -363,11 +356,11 @@ int runner_run(const struct run_opts *o)
 
 		/* Xen: back to baseline (also after a failure or skip). */
 		if (have_base) {
-			long started = now_ms();
+			long started = mono_ms();
 			long until = started + o->grace_ms;
 			long waited = 0;
 			for (int tries = 0;; tries++) {
-				waited = now_ms() - started;
+				waited = mono_ms() - started;
 				struct gt_snap now;
 				if (xcheck_snapshot(xc, &now, err, sizeof(err))) {
 					res_add(&r, "Xen check after scenario failed: %s", err);
@@ -381,7 +374,7 @@ int runner_run(const struct run_opts *o)
 					gt_snap_free(&now);
 					break;
 				}
-				if (now_ms() >= until) {
+				if (mono_ms() >= until) {
 					struct leak_ctx lc = { &r, 0 };
 					gt_snap_leaks(&base, &now, o->granter, 0, leak_report, &lc);
 					res_add(&r, "Xen: %zu grant(s) of d%u active beyond baseline "

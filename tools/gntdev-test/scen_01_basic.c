@@ -1,9 +1,15 @@
 /* Basic scenarios: the libxengnttab round trip (walking skeleton). */
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "gntdev_raw.h"
 #include "granter.h"
-#include "scenario.h"
+#include "note_logger.h"
+#include "pattern_check.h"
+#include "probe.h"
 #include "scen_common.h"
-#include "util.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <errno.h>
 #include <stdio.h>

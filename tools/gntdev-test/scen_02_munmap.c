@@ -1,6 +1,11 @@
 /* Raw gntdev ioctl + mmap/munmap scenarios: whole, multi-page, partial. */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "pattern_check.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <string.h>
 #include <unistd.h>

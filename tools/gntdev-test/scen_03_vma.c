@@ -2,8 +2,14 @@
  * second mmap of the same offset.  (Fork after MADV_DOFORK is in
  * scen_process.c, last in the suite: on Debian's stock gntdev it leaves
  * the kernel in a state that disturbs whatever runs next.) */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "pattern_check.h"
+#include "probe.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <string.h>
 #include <sys/wait.h>

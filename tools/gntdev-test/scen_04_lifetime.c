@@ -1,7 +1,13 @@
 /* Lifetime scenarios: process exit / kill with live maps, closing the fd
  * before munmap, unmap notification. */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "note_logger.h"
+#include "pattern_check.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <signal.h>
 #include <string.h>

@@ -9,8 +9,14 @@
  * agent for a foreign granter: it notes the byte as each event arrives.
  */
 #include "agent.h"
-#include "scenario.h"
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "note_logger.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,9 +1,16 @@
 /* Error-path scenarios: bad ioctl input, bad user pointers, invalid refs,
  * read-only grants mapped writable.  Expected errnos follow upstream
  * gntdev (drivers/xen/gntdev.c) semantics. */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "note_logger.h"
+#include "pattern_check.h"
+#include "probe.h"
 #include "scen_common.h"
+#include "scenario.h"
 #include "textfile.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,11 @@
 /* Grant-copy scenarios (IOCTL_GNTDEV_GRANT_COPY, via libxengnttab and raw). */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "note_logger.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <stdlib.h>
 #include <string.h>

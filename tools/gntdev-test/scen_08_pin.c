@@ -6,8 +6,13 @@
  * grant has to stay while the page is held), and once the pipe lets go
  * the grant must be released in Xen.
  */
-#include "scenario.h"
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

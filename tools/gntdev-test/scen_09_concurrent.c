@@ -6,8 +6,12 @@
  * create and tear down other maps on the same fd.  Every grant must be
  * released exactly once: no leak in Xen, no warning in the kernel log.
  */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <pthread.h>
 #include <stdarg.h>

@@ -8,9 +8,14 @@
  * The counters are global: another gntdev user running at the same time
  * (a QEMU backend on a real dom0) makes the exact checks below fail.
  */
-#include "scenario.h"
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "scen_common.h"
+#include "scenario.h"
 #include "textfile.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <stddef.h>

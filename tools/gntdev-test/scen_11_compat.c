@@ -6,8 +6,12 @@
  * GRANT_COPY with the 32-bit structure layout, and unmaps; this side
  * checks its writes in the granted pages and Xen's view.
  */
-#include "scenario.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -6,9 +6,16 @@
  * granted page) or the kernel must take it away (access faults cleanly),
  * and that the grant goes when the mapping does.
  */
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "memcg.h"
-#include "scenario.h"
+#include "pattern_check.h"
+#include "probe.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <pthread.h>

@@ -12,8 +12,13 @@
  * mapping.  Each round maps afresh, lets both readers start a read of the
  * live mapping, and takes the mapping away at once.
  */
-#include "scenario.h"
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <pthread.h>

@@ -14,8 +14,13 @@
  */
 #include "agent.h"
 #include "agent_proto.h"
-#include "scenario.h"
+#include "clock.h"
+#include "errname.h"
+#include "evidence.h"
+#include "note_logger.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <libxenvchan.h>
 #include <stdlib.h>

@@ -15,8 +15,15 @@
 #include <xenctrl.h>    /* first: it sets up the Xen headers the others include */
 
 #include "agent.h"
-#include "scenario.h"
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "note_logger.h"
+#include "pattern_check.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <pthread.h>

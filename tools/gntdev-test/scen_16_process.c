@@ -6,10 +6,18 @@
  * These run last (the file name sorts last, see scenario.h): stock gntdevs
  * may not survive fork-after-madv-dofork, which runs last of all.
  */
-#include "cmds.h"
+#include "clock.h"
+#include "exec_child.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
 #include "memcg.h"
-#include "scenario.h"
+#include "note_logger.h"
+#include "pattern_check.h"
+#include "probe.h"
 #include "scen_common.h"
+#include "scenario.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -32,25 +40,7 @@
 
 extern char **environ;
 
-#define EXEC_CHILD_OK 42
-
 /* ---- fork + exec -------------------------------------------------------- */
-
-/*
- * `gntdev-test _exec-child FD`: the image a scenario's child execs.  It
- * proves that the exec happened (distinctive exit code) and that the
- * gntdev fd it inherited is open and still the device.
- */
-int cmd_exec_child(int argc, char **argv)
-{
-	uint32_t fd;
-	struct stat st;
-	if (argc != 2 || parse_u32(argv[1], &fd))
-		return 2;
-	if (fstat((int)fd, &st) != 0 || !S_ISCHR(st.st_mode))
-		return 3;
-	return EXEC_CHILD_OK;
-}
 
 /* The exec'd child's exit status must be EXEC_CHILD_OK. */
 static int exec_status_ok(int st, const char *how)
@@ -83,7 +73,7 @@ SCENARIO("fork-exec-child", SC_MAPS,
 	CHECK(keep >= 0, "dup: %s", errname(errno));
 	char fdarg[16];
 	snprintf(fdarg, sizeof(fdarg), "%d", keep);
-	char *argv[] = { "gntdev-test", "_exec-child", fdarg, NULL };
+	char *argv[] = { "gntdev-test", EXEC_CHILD_CMD, fdarg, NULL };
 	int st;
 
 	pid_t pid = fork();

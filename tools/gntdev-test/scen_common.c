@@ -1,4 +1,10 @@
 #include "scen_common.h"
+#include "clock.h"
+#include "domain.h"
+#include "errname.h"
+#include "evidence.h"
+#include "pattern_check.h"
+#include "xen_expect.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -4,7 +4,6 @@
 
 #include "gntdev_raw.h"
 #include "granter.h"
-#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>

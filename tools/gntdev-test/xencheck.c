@@ -18,6 +18,7 @@
  * ring incrementally (keeping Xen's index) so that only new output is parsed.
  */
 #include "xencheck.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -266,8 +267,7 @@ int xcheck_snapshot(struct xcheck *xc, struct gt_snap *out, char *err, size_t er
 		return -1;
 	}
 
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long t0 = mono_ms();
 	char *start = NULL, *end = NULL;
 	for (;;) {
 		if (pull(xc)) {
@@ -278,14 +278,13 @@ int xcheck_snapshot(struct xcheck *xc, struct gt_snap *out, char *err, size_t er
 		end = start ? strstr(start, END_MARK) : NULL;
 		if (end && strchr(end, '\n'))
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 10000) {
+		if (mono_ms() - t0 > 10000) {
 			snprintf(err, errlen, "no complete 'g' dump in Xen console within 10s "
 				 "(%s; is the console ring large enough / loglvl filtering?)",
 				 start ? "start marker seen, end missing" : "no start marker");
 			return -1;
 		}
-		usleep(20000);
+		msleep(20);
 	}
 	char *endl = strchr(end, '\n') + 1;
 	while (start > xc->buf && start[-1] != '\n')   /* keep the "(XEN)" prefix */

@@ -31,7 +31,11 @@ static void usage_run(FILE *f)
 "  instead of their default, for soak runs by hand.\n"
 "  --race-rounds N runs the gup-race-* scenarios N rounds instead of\n"
 "  their default (lanes that repeat another lane's races shorten them).\n"
-"  Output is TAP; the last line is 'N passed, N failed[, N skipped]'.\n"
+"  Output is TAP: 'ok', 'ok ... # SKIP why', 'not ok' (failed: evidence\n"
+"  that the device misbehaved) or 'not ok ... # ERROR why' (could not be\n"
+"  judged: no Xen dump, no kernel log, the checks themselves broke).  The\n"
+"  last line is 'P passed, F failed, S skipped, E errors'.  Exit status 0\n"
+"  if F and E are 0, 1 if not (or if no scenario matches), 2 on bad usage.\n"
 "  -v prints notes and timings for passing scenarios too.\n");
 }
 

@@ -35,6 +35,14 @@ void ev(const char *fmt, ...)
 	va_end(ap);
 }
 
+void check_unavailable(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	send_line('X', fmt, ap);
+	va_end(ap);
+}
+
 void note(const char *fmt, ...)
 {
 	va_list ap;

@@ -25,8 +25,12 @@ struct tctx {
 extern struct tctx *T;
 
 /* Line protocol on repfd: "E text" evidence, "N text" note, "S reason" skip,
- * "M n" Xen showed n of our grants mapped. */
+ * "M n" Xen showed n of our grants mapped, "X text" a check could not be
+ * made. */
 void ev(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A check the scenario needs could not be made (no Xen dump, say): the
+ * runner reports the scenario as ERROR, not FAIL, whatever it returns. */
+void check_unavailable(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_mapped_seen(unsigned n);

@@ -16,7 +16,8 @@ static const struct command {
 	{ "list", cmd_list,
 	  "list [-v] [PATTERN]      list scenarios (-v: with their claims)" },
 	{ "run", cmd_run,
-	  "run [options] [PATTERN]  run scenarios, TAP output, exit 0 iff none failed" },
+	  "run [options] [PATTERN]  run scenarios, TAP output, exit 0 iff none failed\n"
+	  "                         and none could not be judged (ERROR)" },
 	{ "map", cmd_map,
 	  "map --domid D --refs R1,R2,... [--writable]\n"
 	  "                         map foreign grants, print content hash, hold\n"

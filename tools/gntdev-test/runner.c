@@ -4,9 +4,13 @@
  *   2. fork a child (own process group) that runs the scenario and reports
  *      evidence over a pipe; SIGKILL the group on timeout;
  *   3. after the child is gone: Xen dump must show no grant of the run's
- *      granter (dom0 itself, or --granter's domU) active beyond the baseline (retrying for grace_ms), the
+ *      granter (dom0 itself, or --granter's domU) active beyond the baseline
+ *      (retrying for grace_ms), the
  *      kernel log must be clean, and scenarios flagged SC_MAPS must have
- *      proved that the dump showed their mapping while it was live.
+ *      proved that the dump showed their mapping while it was live;
+ *   4. print the verdict: ok, ok # SKIP, not ok (FAIL: evidence that the
+ *      device misbehaved) or not ok # ERROR (a check could not be made:
+ *      no Xen dump, no kernel log, the machinery broke), then the evidence.
  */
 #include "runner.h"
 #include "clock.h"
@@ -73,6 +77,7 @@ struct result {
 	char **lines;        /* evidence */
 	size_t n, cap;
 	char skip_reason[512];
+	char error[512];     /* why the scenario could not be judged ("": it could) */
 	unsigned mapped_seen;
 	int child_failed;
 };
@@ -94,6 +99,20 @@ static void res_add(struct result *r, const char *fmt, ...)
 		r->cap = nc;
 	}
 	r->lines[r->n++] = strdup(buf);
+}
+
+/* A check could not be made: evidence, and the first one is the reason. */
+static void res_error(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void res_error(struct result *r, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	res_add(r, "%s", buf);
+	if (!r->error[0])
+		snprintf(r->error, sizeof(r->error), "%s", buf);
 }
 
 static void res_free(struct result *r)
@@ -124,6 +143,9 @@ static void handle_line(struct result *r, char *line, int verbose)
 	case 'M':
 		r->mapped_seen += strtoul(text, NULL, 10);
 		break;
+	case 'X':
+		res_error(r, "%s", text);
+		break;
 	default:
 		res_add(r, "child: %s", line);
 	}
@@ -137,14 +159,14 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 {
 	int pfd[2];
 	if (pipe(pfd)) {
-		res_add(r, "pipe: %s", strerror(errno));
+		res_error(r, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0) {
-		res_add(r, "fork: %s", strerror(errno));
+		res_error(r, "fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
@@ -225,7 +247,7 @@ static int run_child(const struct scenario *s, const struct run_opts *o, struct 
 		if (w == pid)
 			break;
 		if (w < 0) {
-			res_add(r, "waitpid: %s", strerror(errno));
+			res_error(r, "waitpid: %s", strerror(errno));
 			status = -1;
 			break;
 		}
@@ -276,6 +298,13 @@ static void print_evidence(const struct result *r)
 		printf("# %s\n", r->lines[i]);
 }
 
+/* The closing line, all four counts always (xen-tests/analyse.awk reads it). */
+static void print_totals(size_t passed, size_t failed, size_t skipped, size_t errors)
+{
+	printf("%zu passed, %zu failed, %zu skipped, %zu errors\n", passed, failed, skipped,
+	       errors);
+}
+
 int runner_run(const struct run_opts *o)
 {
 	size_t count, total = 0;
@@ -290,7 +319,7 @@ int runner_run(const struct run_opts *o)
 	fflush(stdout);
 	if (total == 0) {
 		printf("# no scenario matches '%s'\n", o->pattern ? o->pattern : "");
-		printf("0 passed, 0 failed\n");
+		print_totals(0, 0, 0, 0);
 		return 1;
 	}
 
@@ -299,7 +328,7 @@ int runner_run(const struct run_opts *o)
 	char xc_err[512];
 	snprintf(xc_err, sizeof(xc_err), "%s", err);
 
-	size_t idx = 0, passed = 0, failed = 0, skipped = 0;
+	size_t idx = 0, passed = 0, failed = 0, skipped = 0, errors = 0;
 	for (size_t i = 0; i < count; i++) {
 		const struct scenario *s = all[i];
 
@@ -313,15 +342,15 @@ int runner_run(const struct run_opts *o)
 		char kerr[256];
 		struct kmsg *km = kmsg_open(kerr, sizeof(kerr));
 		if (!km)
-			res_add(&r, "kernel-log check unavailable: %s", kerr);
+			res_error(&r, "kernel-log check unavailable: %s", kerr);
 		else if (s->flags & SC_OOM_REPORT)
 			kmsg_allow_oom_report(km);
 		kmsg_mark("start %s", s->name);
 
 		if (!xc) {
-			res_add(&r, "Xen check unavailable: %s", xc_err);
+			res_error(&r, "Xen check unavailable: %s", xc_err);
 		} else if (xcheck_snapshot(xc, &base, err, sizeof(err))) {
-			res_add(&r, "Xen baseline failed: %s", err);
+			res_error(&r, "Xen baseline failed: %s", err);
 		} else {
 			have_base = 1;
 			xcheck_clear_other(xc);
@@ -331,11 +360,16 @@ int runner_run(const struct run_opts *o)
 		int status = have_base ? run_child(s, o, &r) : -1;
 		long dt = mono_ms() - t0;
 
+		/*
+		 * fail: evidence that the device misbehaved.  r.error: a check
+		 * could not be made (ERROR); a scenario that reported one ('X')
+		 * and then gave up has not failed.
+		 */
 		int fail = 0, skip_it = 0;
 		if (!have_base) {
-			fail = 1;
+			/* r.error says why */
 		} else if (status < 0) {
-			fail = 1;
+			fail = !r.error[0];    /* stuck in the kernel, or pipe/fork broke */
 		} else if (WIFSIGNALED(status)) {
 			if (!r.child_failed)
 				res_add(&r, "scenario process killed by signal %d (%s)",
@@ -343,6 +377,8 @@ int runner_run(const struct run_opts *o)
 			fail = 1;
 		} else if (WEXITSTATUS(status) == SKIP_EXIT) {
 			skip_it = 1;
+		} else if (r.error[0]) {
+			/* not judged */
 		} else if (WEXITSTATUS(status) != 0) {
 			fail = 1;
 			if (r.n == 0)
@@ -363,8 +399,7 @@ int runner_run(const struct run_opts *o)
 				waited = mono_ms() - started;
 				struct gt_snap now;
 				if (xcheck_snapshot(xc, &now, err, sizeof(err))) {
-					res_add(&r, "Xen check after scenario failed: %s", err);
-					fail = 1;
+					res_error(&r, "Xen check after scenario failed: %s", err);
 					break;
 				}
 				size_t leaks = gt_snap_leaks(&base, &now, o->granter, 0, NULL, NULL);
@@ -394,8 +429,7 @@ int runner_run(const struct run_opts *o)
 		if (km) {
 			int hits = kmsg_scan(km, kmsg_report, &r);
 			if (hits < 0) {
-				res_add(&r, "kernel-log read failed: %s", strerror(errno));
-				fail = 1;
+				res_error(&r, "kernel-log read failed: %s", strerror(errno));
 			} else if (hits > 0) {
 				fail = 1;
 			}
@@ -403,12 +437,10 @@ int runner_run(const struct run_opts *o)
 				res_add(&r, "note: %u kernel OOM report(s) accepted (their stack "
 					"dumps are expected)", kmsg_oom_reports(km));
 			kmsg_close(km);
-		} else {
-			fail = 1;
 		}
 		kmsg_mark("end %s", s->name);
 
-		if (fail && xc) {
+		if ((fail || r.error[0]) && xc) {
 			const char **ol;
 			size_t no = xcheck_other_lines(xc, &ol);
 			size_t from = no > 12 ? no - 12 : 0;
@@ -419,6 +451,11 @@ int runner_run(const struct run_opts *o)
 		if (fail) {
 			failed++;
 			printf("not ok %zu - %s\n", idx, s->name);
+			printf("# claim: %s\n", s->claim);
+			print_evidence(&r);
+		} else if (r.error[0]) {
+			errors++;
+			printf("not ok %zu - %s # ERROR %s\n", idx, s->name, r.error);
 			printf("# claim: %s\n", s->claim);
 			print_evidence(&r);
 		} else if (skip_it) {
@@ -439,10 +476,7 @@ int runner_run(const struct run_opts *o)
 		res_free(&r);
 	}
 	xcheck_close(xc);
-	if (skipped)
-		printf("%zu passed, %zu failed, %zu skipped\n", passed, failed, skipped);
-	else
-		printf("%zu passed, %zu failed\n", passed, failed);
+	print_totals(passed, failed, skipped, errors);
 	fflush(stdout);
-	return failed ? 1 : 0;
+	return failed || errors ? 1 : 0;
 }

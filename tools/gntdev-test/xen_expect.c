@@ -10,7 +10,7 @@ static int xc_ready(void)
 	char err[256];
 	T->xc = xcheck_open(err, sizeof(err));
 	if (!T->xc) {
-		ev("Xen check unavailable: %s", err);
+		check_unavailable("Xen check unavailable: %s", err);
 		return 1;
 	}
 	return 0;
@@ -22,7 +22,7 @@ static int take(struct gt_snap *s, const char *when)
 	if (xc_ready())
 		return 1;
 	if (xcheck_snapshot(T->xc, s, err, sizeof(err))) {
-		ev("Xen check unavailable (%s): %s", when, err);
+		check_unavailable("Xen check unavailable (%s): %s", when, err);
 		return 1;
 	}
 	return 0;

@@ -6,9 +6,9 @@
  */
 #include "kmsg.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,47 +19,51 @@
 
 struct kmsg {
 	int fd;
-	int allow_oom;       /* kmsg_allow_oom_report() was called */
-	int in_oom;          /* inside an OOM report's stack dump */
-	unsigned oom_reports;
 };
 
-static const char *const bad_words[] = {
-	/* matched as whole words (not e.g. "DEBUG") */
-	"WARNING", "BUG", "Oops",
+/* kernel-log-bad.ere, one string literal per pattern (see the Makefile). */
+static const char *const bad_patterns[] = {
+#include "kernel-log-bad.h"
 };
-static const char *const bad_substrings[] = {
-	"Bad page map", "still pending", "deferring", "leaking",
-	"general protection", "Bad page state", "kernel BUG",
-	"Unable to handle", "RIP:", "Call Trace",
-};
+#define N_BAD (sizeof(bad_patterns) / sizeof(bad_patterns[0]))
+static regex_t bad_regex[N_BAD];
+static int bad_compiled;
 
-static int is_word_char(int c)
+/* Compile the list once; 0, or -1 with the reason in err. */
+static int compile_bad_patterns(char *err, size_t errlen)
 {
-	return isalnum(c) || c == '_';
+	if (bad_compiled)
+		return 0;
+	for (size_t i = 0; i < N_BAD; i++) {
+		int rc = regcomp(&bad_regex[i], bad_patterns[i], REG_EXTENDED | REG_NOSUB);
+		if (rc) {
+			char msg[128];
+			regerror(rc, &bad_regex[i], msg, sizeof(msg));
+			snprintf(err, errlen, "kernel-log-bad.ere: pattern '%s': %s",
+				 bad_patterns[i], msg);
+			while (i--)
+				regfree(&bad_regex[i]);
+			return -1;
+		}
+	}
+	bad_compiled = 1;
+	return 0;
 }
 
 const char *kmsg_bad_pattern(const char *msg)
 {
-	if (strncmp(msg, MARK_PREFIX, strlen(MARK_PREFIX)) == 0)
+	if (!bad_compiled || strncmp(msg, MARK_PREFIX, strlen(MARK_PREFIX)) == 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof(bad_words) / sizeof(bad_words[0]); i++) {
-		size_t wl = strlen(bad_words[i]);
-		for (const char *p = strstr(msg, bad_words[i]); p; p = strstr(p + 1, bad_words[i])) {
-			int before = (p == msg) ? 0 : is_word_char((unsigned char)p[-1]);
-			int after = is_word_char((unsigned char)p[wl]);
-			if (!before && !after)
-				return bad_words[i];
-		}
-	}
-	for (size_t i = 0; i < sizeof(bad_substrings) / sizeof(bad_substrings[0]); i++)
-		if (strstr(msg, bad_substrings[i]))
-			return bad_substrings[i];
+	for (size_t i = 0; i < N_BAD; i++)
+		if (regexec(&bad_regex[i], msg, 0, NULL, 0) == 0)
+			return bad_patterns[i];
 	return NULL;
 }
 
 struct kmsg *kmsg_open(char *err, size_t errlen)
 {
+	if (compile_bad_patterns(err, errlen))
+		return NULL;
 	struct kmsg *k = calloc(1, sizeof(*k));
 	if (!k) {
 		snprintf(err, errlen, "out of memory");
@@ -105,34 +109,6 @@ void kmsg_mark(const char *fmt, ...)
 	close(fd);
 }
 
-void kmsg_allow_oom_report(struct kmsg *k)
-{
-	k->allow_oom = 1;
-}
-
-unsigned kmsg_oom_reports(const struct kmsg *k)
-{
-	return k->oom_reports;
-}
-
-/* Is this record the OOM report's own stack dump (and so no finding)? */
-static int oom_report_line(struct kmsg *k, const char *text, const char *pat)
-{
-	if (!k->allow_oom)
-		return 0;
-	if (strstr(text, "invoked oom-killer:")) {
-		k->in_oom = 1;
-		k->oom_reports++;
-	}
-	if (!k->in_oom)
-		return 0;
-	/* the dump ends with </TASK>; the memory report follows it */
-	if (strstr(text, "</TASK>") || strstr(text, "memory: usage") ||
-	    strstr(text, "Mem-Info:") || strstr(text, "oom-kill:"))
-		k->in_oom = 0;
-	return pat && (!strcmp(pat, "Call Trace") || !strcmp(pat, "RIP:"));
-}
-
 int kmsg_scan(struct kmsg *k, void (*report)(void *arg, const char *line), void *arg)
 {
 	char rec[8192 + 1];
@@ -160,8 +136,6 @@ int kmsg_scan(struct kmsg *k, void (*report)(void *arg, const char *line), void 
 		if (nl)
 			*nl = '\0';
 		const char *pat = kmsg_bad_pattern(text);
-		if (oom_report_line(k, text, pat))
-			pat = NULL;
 		if (pat) {
 			hits++;
 			if (report) {

@@ -6,7 +6,8 @@
 
 struct kmsg;
 
-/* Open /dev/kmsg positioned at its current end. NULL + err on failure. */
+/* Open /dev/kmsg positioned at its current end (the first call also
+ * compiles kernel-log-bad.ere's patterns). NULL + err on failure. */
 struct kmsg *kmsg_open(char *err, size_t errlen);
 void kmsg_close(struct kmsg *k);
 
@@ -14,23 +15,15 @@ void kmsg_close(struct kmsg *k);
 void kmsg_mark(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Accept the kernel's OOM report: from a record containing "invoked
- * oom-killer:" to the end of the stack dump that follows it, the records
- * "Call Trace" and "RIP:" (the dump's own) are not counted.  Everything
- * else (WARNING, BUG, Bad page ...) still is, inside the report too.
- */
-void kmsg_allow_oom_report(struct kmsg *k);
-/* OOM reports seen so far (only counted after kmsg_allow_oom_report). */
-unsigned kmsg_oom_reports(const struct kmsg *k);
-
-/*
  * Read all records appended since open / the previous scan.  For each
- * record matching one of the bad patterns, call report(arg, text).
+ * record matching a pattern of kernel-log-bad.ere, call report(arg, text)
+ * (text names the pattern).
  * Returns the number of matching records, or -1 if the log can't be read.
  */
 int kmsg_scan(struct kmsg *k, void (*report)(void *arg, const char *line), void *arg);
 
-/* Returns the pattern a message matches, or NULL. */
+/* The first pattern of kernel-log-bad.ere a message matches, or NULL
+ * (also before the first kmsg_open). */
 const char *kmsg_bad_pattern(const char *msg);
 
 #endif

@@ -343,8 +343,6 @@ int runner_run(const struct run_opts *o)
 		struct kmsg *km = kmsg_open(kerr, sizeof(kerr));
 		if (!km)
 			res_error(&r, "kernel-log check unavailable: %s", kerr);
-		else if (s->flags & SC_OOM_REPORT)
-			kmsg_allow_oom_report(km);
 		kmsg_mark("start %s", s->name);
 
 		if (!xc) {
@@ -433,9 +431,6 @@ int runner_run(const struct run_opts *o)
 			} else if (hits > 0) {
 				fail = 1;
 			}
-			if (s->flags & SC_OOM_REPORT)
-				res_add(&r, "note: %u kernel OOM report(s) accepted (their stack "
-					"dumps are expected)", kmsg_oom_reports(km));
 			kmsg_close(km);
 		}
 		kmsg_mark("end %s", s->name);

@@ -333,7 +333,7 @@ out:
 	oom_allocate();
 }
 
-SCENARIO("oom-kill-in-memcg", SC_MAPS | SC_OOM_REPORT,
+SCENARIO("oom-kill-in-memcg", SC_MAPS,
 	 "a process with live raw and libxengnttab mappings OOM-killed in a memory "
 	 "cgroup releases them all and dom0 carries on")
 {
@@ -484,7 +484,7 @@ static int reaper_hold(struct sc_kid *k, uint8_t *held, int *uffd, struct held_r
  * reaper's 2 s delay.  The grants must go by the reaper's hand, while the
  * reader still waits; then the reader is let go.
  */
-SCENARIO("oom-reaper-nonblocking", SC_MAPS | SC_OOM_REPORT,
+SCENARIO("oom-reaper-nonblocking", SC_MAPS,
 	 "a process with a private read-only mapping OOM-killed in a memory cgroup, "
 	 "its mm kept alive by a remote read blocked on its userfaultfd, has the "
 	 "grants released by the OOM reaper (a non-blockable invalidation) before "

@@ -28,7 +28,6 @@
 
 /* Scenario flags */
 #define SC_MAPS        0x1  /* establishes mappings: must prove Xen saw one (sanity) */
-#define SC_OOM_REPORT  0x2  /* provokes the OOM killer (its kernel report is expected) */
 
 struct scenario {
 	const char *name;

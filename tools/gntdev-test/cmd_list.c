@@ -10,7 +10,10 @@ static void usage_list(FILE *f)
 	fprintf(f,
 "usage: gntdev-test list [-v|--verbose] [PATTERN]\n"
 "  Print scenario names matching PATTERN (shell glob if it contains *?[,\n"
-"  else substring). -v adds the one-line claim each scenario checks.\n");
+"  else substring), in the order they run.  -v prints one line each,\n"
+"  tab-separated: name, the claim it checks, and its flags ('maps': it\n"
+"  must show Xen its mapping; 'timeout=N': its own limit in seconds;\n"
+"  '-': none).  scenario-table.sh reads that form.\n");
 }
 
 int cmd_list(int argc, char **argv)

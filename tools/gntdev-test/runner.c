@@ -51,6 +51,24 @@ int runner_match(const char *name, const char *pattern)
 	return strstr(name, pattern) != NULL;
 }
 
+/* name TAB claim TAB flags ("maps", "timeout=N", comma-separated, or "-"):
+ * what scenario-table.sh reads. */
+static void print_scenario_line(const struct scenario *s)
+{
+	const char *sep = "";
+
+	printf("%s\t%s\t", s->name, s->claim);
+	if (s->flags & SC_MAPS) {
+		printf("maps");
+		sep = ",";
+	}
+	if (s->timeout)
+		printf("%stimeout=%u", sep, s->timeout);
+	else if (!*sep)
+		printf("-");
+	printf("\n");
+}
+
 int runner_list(const char *pattern, int verbose)
 {
 	size_t count;
@@ -63,7 +81,7 @@ int runner_list(const char *pattern, int verbose)
 		if (!runner_match(s->name, pattern))
 			continue;
 		if (verbose)
-			printf("%-36s %s\n", s->name, s->claim);
+			print_scenario_line(s);
 		else
 			printf("%s\n", s->name);
 		n++;

@@ -12,7 +12,6 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/slab.h>
 #include <xen/features.h>
 #include <xen/xen.h>
 
@@ -23,24 +22,13 @@ bool gntdev_pv;
 
 static int gntdev_open(struct inode *inode, struct file *filp)
 {
-	struct gntdev_file *file;
-
-	file = kzalloc(sizeof(*file), GFP_KERNEL);
-	if (!file)
-		return -ENOMEM;
-
-	gntdev_file_init(file);
-	filp->private_data = file;
-	return 0;
+	filp->private_data = gntdev_file_alloc();
+	return filp->private_data ? 0 : -ENOMEM;
 }
 
 static int gntdev_release(struct inode *inode, struct file *filp)
 {
-	struct gntdev_file *file = filp->private_data;
-
-	gntdev_file_drop_maps(file);
-	gntdev_copy_release(file);
-	kfree(file);
+	gntdev_file_free(filp->private_data);
 	return 0;
 }
 

@@ -5,15 +5,16 @@
  *
  * Lifetime of a map
  * -----------------
- * MAP_GRANT_REF creates a struct gntdev_map and files it in the per-file
- * index tree under a range of page offsets.  mmap() of exactly that range
- * maps the grants: in a PV domain into the user PTEs (Xen writes them; the
- * map's mmu_interval_notifier watches the VMA), and a page's grant also at
- * the kernel linear address of its ballooned struct page once the core mm
- * asks for that page (find_special_page(), under the page-table lock); in
- * an auto-translated domain once, at the guest frames of those pages,
- * which are then inserted into the VMA.  The struct pages are what
- * get_user_pages() users such as vmsplice and O_DIRECT end up reading.
+ * MAP_GRANT_REF creates a struct gntdev_map and files it in its file's
+ * offset tree (gntdev-file.c) under a range of page offsets.  mmap() of
+ * exactly that range maps the grants: in a PV domain into the user PTEs
+ * (Xen writes them; the map's mmu_interval_notifier watches the VMA), and
+ * a page's grant also at the kernel linear address of its ballooned struct
+ * page once the core mm asks for that page (find_special_page(), under the
+ * page-table lock); in an auto-translated domain once, at the guest frames
+ * of those pages, which are then inserted into the VMA.  The struct pages
+ * are what get_user_pages() users such as vmsplice and O_DIRECT end up
+ * reading.
  *
  * The map counts its users (@users):
  *  - the file, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
@@ -62,13 +63,6 @@
 #include "gntdev-offsets.h"
 
 #define GNTDEV_VERSION "0.1.0"
-
-/*
- * Offsets are handed out in pages below this bound, so that every offset
- * fits an int page number as the historic ABI promised, and 32-bit callers
- * can reach it with mmap2().
- */
-#define GNTDEV_MAX_INDEX	(((unsigned long)INT_MAX) + 1)
 
 struct gntdev_copy_batch;
 
@@ -222,11 +216,17 @@ struct gntdev_mapping {
 /* gntdev-main.c: the device */
 extern bool gntdev_pv;
 
-/* gntdev-map.c: the map object and the per-file index tree */
+/* gntdev-map.c: the map object */
 struct gntdev_map *gntdev_map_alloc(unsigned int count);
 void gntdev_map_get(struct gntdev_map *map);
 void gntdev_map_put(struct gntdev_map *map);
 void gntdev_map_free(struct gntdev_map *map);
+int gntdev_map_set_notify(struct gntdev_map *map,
+			  struct gntdev_unmap_notify *notify);
+
+/* gntdev-file.c: an open file and its maps by page offset */
+struct gntdev_file *gntdev_file_alloc(void);
+void gntdev_file_free(struct gntdev_file *file);
 int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map);
 void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map);
 struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
@@ -239,10 +239,6 @@ struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
 					  unsigned long offset);
 void gntdev_file_unmark_mmapped(struct gntdev_file *file,
 				struct gntdev_map *map);
-int gntdev_map_set_notify(struct gntdev_map *map,
-			  struct gntdev_unmap_notify *notify);
-void gntdev_file_init(struct gntdev_file *file);
-void gntdev_file_drop_maps(struct gntdev_file *file);
 
 /* gntdev-ioctl.c: the ioctls */
 long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);

@@ -155,15 +155,15 @@ static long gntdev_ioctl_grant_copy(struct gntdev_file *file,
 
 /**
  * gntdev_ioctl() - dispatch an ioctl on the device
- * @filp: the device file.
+ * @file: the file it came through.
  * @cmd: IOCTL_GNTDEV_*.
  * @arg: user pointer to the command's structure.
  *
  * Return: 0 or a negative errno; -ENOTTY for unknown commands.
  */
-long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+long gntdev_ioctl(struct gntdev_file *file, unsigned int cmd,
+		  unsigned long arg)
 {
-	struct gntdev_file *file = filp->private_data;
 	void __user *ptr = (void __user *)arg;
 
 	switch (cmd) {
@@ -213,7 +213,7 @@ static long gntdev_ioctl_grant_copy32(struct gntdev_file *file,
 
 /**
  * gntdev_compat_ioctl() - an ioctl from a 32-bit process
- * @filp: the device file.
+ * @file: the file it came through.
  * @cmd: IOCTL_GNTDEV_*, as a 32-bit process numbers it.
  * @arg: 32-bit user pointer to the command's structure.
  *
@@ -222,12 +222,11 @@ static long gntdev_ioctl_grant_copy32(struct gntdev_file *file,
  *
  * Return: as gntdev_ioctl().
  */
-long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+long gntdev_compat_ioctl(struct gntdev_file *file, unsigned int cmd,
 			 unsigned long arg)
 {
 	if (cmd == IOCTL_GNTDEV_GRANT_COPY32)
-		return gntdev_ioctl_grant_copy32(filp->private_data,
-						 compat_ptr(arg));
-	return gntdev_ioctl(filp, cmd, (unsigned long)compat_ptr(arg));
+		return gntdev_ioctl_grant_copy32(file, compat_ptr(arg));
+	return gntdev_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
 }
 #endif

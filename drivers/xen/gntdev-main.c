@@ -20,42 +20,62 @@
 /* Xen writes our user PTEs: the domain is PV, not auto-translated. */
 bool gntdev_pv;
 
-static int gntdev_open(struct inode *inode, struct file *filp)
+/*
+ * The file operations.  Each gntdev_fop_<member>() only turns the struct
+ * file it is handed into the file's state (struct gntdev_file) and passes
+ * on to the function that does the work.
+ */
+
+static int gntdev_fop_open(struct inode *inode, struct file *filp)
 {
 	filp->private_data = gntdev_file_alloc();
 	return filp->private_data ? 0 : -ENOMEM;
 }
 
-static int gntdev_release(struct inode *inode, struct file *filp)
+static int gntdev_fop_release(struct inode *inode, struct file *filp)
 {
 	gntdev_file_free(filp->private_data);
 	return 0;
 }
 
-static int gntdev_file_mmap(struct file *filp, struct vm_area_struct *vma)
+static int gntdev_fop_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	return gntdev_mmap(filp->private_data, vma);
 }
 
-static unsigned long gntdev_file_get_unmapped_area(struct file *filp,
-						   unsigned long addr,
-						   unsigned long len,
-						   unsigned long pgoff,
-						   unsigned long flags)
+static unsigned long gntdev_fop_get_unmapped_area(struct file *filp,
+						  unsigned long addr,
+						  unsigned long len,
+						  unsigned long pgoff,
+						  unsigned long flags)
 {
 	return gntdev_get_unmapped_area(filp->private_data, filp, addr, len,
 					pgoff, flags);
 }
 
+static long gntdev_fop_unlocked_ioctl(struct file *filp, unsigned int cmd,
+				      unsigned long arg)
+{
+	return gntdev_ioctl(filp->private_data, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long gntdev_fop_compat_ioctl(struct file *filp, unsigned int cmd,
+				    unsigned long arg)
+{
+	return gntdev_compat_ioctl(filp->private_data, cmd, arg);
+}
+#endif
+
 static const struct file_operations gntdev_fops = {
 	.owner = THIS_MODULE,
-	.open = gntdev_open,
-	.release = gntdev_release,
-	.mmap = gntdev_file_mmap,
-	.get_unmapped_area = gntdev_file_get_unmapped_area,
-	.unlocked_ioctl = gntdev_ioctl,
+	.open = gntdev_fop_open,
+	.release = gntdev_fop_release,
+	.mmap = gntdev_fop_mmap,
+	.get_unmapped_area = gntdev_fop_get_unmapped_area,
+	.unlocked_ioctl = gntdev_fop_unlocked_ioctl,
 #ifdef CONFIG_COMPAT
-	.compat_ioctl = gntdev_compat_ioctl,
+	.compat_ioctl = gntdev_fop_compat_ioctl,
 #endif
 };
 

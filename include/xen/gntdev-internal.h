@@ -241,8 +241,9 @@ void gntdev_file_unmark_mmapped(struct gntdev_file *file,
 				struct gntdev_map *map);
 
 /* gntdev-ioctl.c: the ioctls */
-long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+long gntdev_ioctl(struct gntdev_file *file, unsigned int cmd,
+		  unsigned long arg);
+long gntdev_compat_ioctl(struct gntdev_file *file, unsigned int cmd,
 			 unsigned long arg);
 
 /* gntdev-copy.c: GRANT_COPY */

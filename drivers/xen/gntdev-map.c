@@ -135,9 +135,10 @@ void gntdev_map_put(struct gntdev_map *map)
 
 	might_sleep();
 	/*
-	 * The count reaches zero under map->lock; see the release work.  This
-	 * is refcount_dec_and_lock() spelt out, so that sparse sees the lock
-	 * taken and released on every path.
+	 * The count reaches zero under map->lock, against the release work:
+	 * see "The last put against the release work" in gntdev-internal.h.
+	 * This is refcount_dec_and_lock() spelt out, so that sparse sees the
+	 * lock taken and released on every path.
 	 */
 	if (refcount_dec_not_one(&map->users))
 		return;

@@ -322,7 +322,7 @@ void gntdev_unmap_pages(struct gntdev_map *map,
  * Requeues itself with growing delays while any page stays pinned, or an
  * invalidation of the map waits for get_user_pages() walkers.  When
  * the last grant is released and the map has no users left, it frees the
- * map: see gntdev_map_put().
+ * map: see "The last put against the release work" in gntdev-internal.h.
  */
 void gntdev_unmap_release_work(struct work_struct *work)
 {

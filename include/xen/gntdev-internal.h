@@ -28,6 +28,73 @@
  * gntdev_map_put() and the release work sees both and frees it.  Freeing
  * removes the notifier, then gives the pages back.
  *
+ * The last put against the release work
+ * --------------------------------------
+ * Each side decides under @lock whether it frees the map: gntdev_map_put()
+ * by @release_queued, after it dropped @users to zero; the release work by
+ * @users, after it cleared @release_queued.  Whichever takes @lock second
+ * sees what the first wrote.  gntdev_unmap_kernel_pages() queued the work
+ * and set @release_queued when it found a page that someone else pins: in
+ * an invalidation, or in this very put:
+ *
+ *   CPU0 gntdev_map_put()                  CPU1 gntdev_unmap_release_work()
+ *    refcount_dec_not_one(): false, users 1
+ *    spin_lock(&map->lock)
+ *     refcount_dec_and_test(): users 0
+ *     gntdev_unmap_pages()
+ *     orphan = !release_queued: false
+ *    spin_unlock(&map->lock)
+ *    (returns; the map lives on)
+ *                                           spin_lock(&map->lock)
+ *                                            !barriers, and
+ *                                            gntdev_unmap_kernel(): 0 pinned
+ *                                            release_queued = false
+ *                                            orphan = !refcount_read(): true
+ *                                           spin_unlock(&map->lock)
+ *                                           gntdev_map_free()
+ *
+ * or the other way round, the pins having dropped before the last put:
+ *
+ *   CPU0 gntdev_map_put()                  CPU1 gntdev_unmap_release_work()
+ *                                           spin_lock(&map->lock)
+ *                                            !barriers, and
+ *                                            gntdev_unmap_kernel(): 0 pinned
+ *                                            release_queued = false
+ *                                            orphan = !refcount_read(): false
+ *                                           spin_unlock(&map->lock)
+ *                                           (returns; the map lives on)
+ *    refcount_dec_not_one(): false, users 1
+ *    spin_lock(&map->lock)
+ *     refcount_dec_and_test(): users 0
+ *     gntdev_unmap_pages(): none pinned
+ *     orphan = !release_queued: true
+ *    spin_unlock(&map->lock)
+ *    gntdev_map_free()
+ *
+ * A run of the work that still finds a page pinned, or an invalidation
+ * between its stages (@barriers), queues the work again and leaves
+ * @release_queued set: it decides nothing, and no put frees the map
+ * meanwhile.  If gntdev_unmap_pages() in the second order finds a page
+ * pinned, it queues the work anew, and the first order follows.
+ *
+ * Hence gntdev_map_put() drops the last reference only with @lock held.
+ * Were it dropped before spin_lock() (a bare refcount_dec_and_test()), the
+ * work could run between the two:
+ *
+ *   CPU0 gntdev_map_put()                  CPU1 gntdev_unmap_release_work()
+ *    refcount_dec_and_test(): users 0
+ *                                           spin_lock(&map->lock)
+ *                                            release_queued = false
+ *                                            orphan = !refcount_read(): true
+ *                                           spin_unlock(&map->lock)
+ *                                           gntdev_map_free()
+ *    spin_lock(&map->lock)
+ *                         [use after free]
+ *
+ * After its spin_unlock() the work touches the map only to free it, so a
+ * put on CPU0 may free the map while the work is still returning: the
+ * module stays until gntdev_unmap_exit() has waited for the work.
+ *
  * Invalidation (PV)
  * -----------------
  * Whatever takes a part of the map out of the address space (munmap,

@@ -122,8 +122,9 @@ struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
  *	number of grants.  An unsigned long, as a VMA counts them: no length
  *	may pass for another one by its low 32 bits.
  *
- * A map is handed out this way only once: the lookup marks it mmapped
- * until a failed mmap() unmarks it (gntdev_file_unmark_mmapped()).
+ * A map is handed out this way only once: the lookup marks it mmapped,
+ * and only an mmap() that failed before it asked Xen for any grant unmarks
+ * it (gntdev_file_unmark_mmapped()).
  *
  * Return: the map with a new reference, or NULL if there is no such map,
  * it has another size, or it is mmapped already.

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The ioctls of /dev/xen/gntdev.  Every handler copies its argument in,
- * works with no user copy under any lock, and copies its result out last.
+ * The ioctls of /dev/xen/gntdev.  Every handler but GRANT_COPY copies its
+ * argument in, works with no user copy under any lock, and copies its
+ * result out last.  GRANT_COPY reads its segments and writes their statuses
+ * as it goes, under the file's copy_lock; that lock is only ever tried
+ * (gntdev-copy.c), so nothing waits for it and a fault under it closes no
+ * cycle.
  */
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /dev/xen/gntdev: lets a privileged process map pages that other domains
- * granted to it, and takes every grant out again as soon as its pages leave
- * the process's address space.  One mmu_interval_notifier per grant map does
- * the latter; gntdev-internal.h states the rules, gntdev-pv.c watches the
+ * granted to it, and takes the grants out again when their pages leave the
+ * process's address space: in a PV domain at once and exactly for those
+ * pages, through one mmu_interval_notifier per grant map; in an
+ * auto-translated one, where the core mm owns the PTEs, with the map's last
+ * user.  gntdev-internal.h states the rules, gntdev-pv.c watches the
  * address space and gntdev-unmap.c takes the grants out.
  */
 

@@ -19,7 +19,8 @@
  * The map counts its users (@users):
  *  - the file, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
  *  - an ioctl, while it works on the map;
- *  - every VMA that maps it (mmap, VMA split, mremap copy, PVH fork), until
+ *  - every VMA that maps it (mmap, VMA split, mremap copy, fork: in PVH,
+ *    or in PV after MADV_DOFORK, where the child's VMA gets no PTE), until
  *    ->close.
  * When the last user goes, the remaining grants go too (PVH keeps them
  * until then); grants whose pages are still pinned are released by the
@@ -101,15 +102,15 @@
  * mremap, mprotect, MADV_DONTNEED, soft-dirty tracking, exit, the OOM
  * reaper) first calls the map's notifier for the range.  Under @lock the
  * notifier unmaps the user mappings of the pages in the range, one
- * hypercall per batch; then, with @lock dropped (a get_user_pages() walker
- * takes it under a page-table lock), it takes and drops the page-table
- * locks over the range, so that a walker that read a PTE before Xen
- * cleared it has taken its page reference by then.  Under @lock again, a
- * page with a kernel mapping that nobody else holds loses it at once; a
- * page pinned by someone else (page_count > 1) keeps its kernel mapping,
- * so the pinner still reads the granted data, and the release work retries
- * later.  None of this sleeps, so non-blockable invalidations are never
- * refused.
+ * hypercall per batch.  If any of those pages has a kernel mapping, it
+ * then takes and drops the page-table locks over the range, with @lock
+ * dropped (a get_user_pages() walker takes it under a page-table lock),
+ * so that a walker that read a PTE before Xen cleared it has taken its
+ * page reference by then.  Under @lock again, a page with a kernel mapping
+ * that nobody else holds loses it at once; a page pinned by someone else
+ * (page_count > 1) keeps its kernel mapping, so the pinner still reads the
+ * granted data, and the release work retries later.  None of this sleeps,
+ * so non-blockable invalidations are never refused.
  *
  * The NUMA balancing scanner would also invalidate a live mapping, to turn
  * its PTEs into hinting faults; the VMA reports a memory policy that does
@@ -135,8 +136,9 @@ struct gntdev_copy_batch;
 
 /**
  * struct gntdev_file - state of one open file of the device
- * @lock: protects @maps; taken under mmap_lock by mmap(), so never held
- *	across a user copy, a hypercall or a map put.
+ * @lock: protects @maps and the @mmapped of its maps; taken under
+ *	mmap_lock by mmap(), so never held across a user copy, a hypercall
+ *	or a map put.
  * @maps: the offsets of the file's maps; each map in it holds a reference.
  * @copy_lock: protects @copy_batch and the pins it keeps.  GRANT_COPY
  *	only tries it: a call that finds it held uses a batch of its own.
@@ -182,8 +184,9 @@ struct gntdev_map_stats {
  *	the file knows the map, under the file's lock.
  * @count: number of grants.  Constant.
  * @mmapped: set by the mmap() lookup, under the file's lock; cleared
- *	again only when that mmap() fails before any grant was mapped, so a
- *	map's grants are mapped at most once.
+ *	again only when that mmap() fails before it asks Xen for any grant
+ *	(the notifier could not be inserted), so a map's grants are mapped
+ *	at most once.
  * @readonly: the grants are mapped read-only.  Set by mmap() before any
  *	grant is, constant afterwards.
  * @vm_start: PV: user address of page 0.  Set by mmap() before the notifier
@@ -196,9 +199,10 @@ struct gntdev_map_stats {
  *	the entry of a page with a grant Xen refused to unmap is cleared
  *	under @lock: that page is never used again.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
- *	@kernel_live, @barriers, @release_queued, @notify and @stats.  A
- *	spinlock: it is taken by the notifier in non-blockable context.  Held
- *	across unmap hypercalls; never across anything that allocates or
+ *	@kernel_live, @barriers, @release_queued, @release_attempts, @notify
+ *	and @stats.  A spinlock: it is taken by the notifier in non-blockable
+ *	context.  Held across grant hypercalls (unmaps, and the map of a
+ *	page's kernel mapping in PV); never across anything that allocates or
  *	sleeps.
  * @unmap_ops: per page, the PV user PTE mapping (handle valid while mapped).
  * @kunmap_ops: per page, the kernel mapping (likewise).

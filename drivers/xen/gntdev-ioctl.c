@@ -25,14 +25,6 @@ module_param_named(limit, gntdev_limit, uint, 0644);
 MODULE_PARM_DESC(limit,
 		 "Maximum number of grants in one MAP_GRANT_REF request");
 
-/*
- * No map is larger than this, whatever @gntdev_limit says: each per-grant
- * array of a map, the largest being mmap()'s map operations, then stays
- * within what kvmalloc() hands out (INT_MAX bytes) without a warning.
- */
-#define GNTDEV_MAX_GRANTS \
-	((unsigned int)(INT_MAX / sizeof(struct gnttab_map_grant_ref)))
-
 static long gntdev_ioctl_map_grant_ref(struct gntdev_file *file,
 				       struct ioctl_gntdev_map_grant_ref __user *u)
 {
@@ -42,8 +34,9 @@ static long gntdev_ioctl_map_grant_ref(struct gntdev_file *file,
 
 	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
 		return -EFAULT;
+	/* No map is larger than it can be, whatever @gntdev_limit says. */
 	if (!op.count || op.count > READ_ONCE(gntdev_limit) ||
-	    op.count > GNTDEV_MAX_GRANTS)
+	    op.count > gntdev_map_max_grants())
 		return -EINVAL;
 
 	map = gntdev_map_alloc(op.count);

@@ -18,18 +18,38 @@
  * A map and its per-page arrays are one allocation: the map, then @grants,
  * @pages, @unmap_ops and @kunmap_ops, @count entries each.
  */
-static size_t gntdev_map_size(unsigned int count)
+static size_t gntdev_map_per_page(void)
 {
 	struct gntdev_map *map;
-	size_t per_page = sizeof(*map->grants) + sizeof(*map->pages) +
-			  sizeof(*map->unmap_ops) + sizeof(*map->kunmap_ops);
 
-	return size_add(sizeof(*map), array_size(count, per_page));
+	return sizeof(*map->grants) + sizeof(*map->pages) +
+	       sizeof(*map->unmap_ops) + sizeof(*map->kunmap_ops);
+}
+
+static size_t gntdev_map_size(unsigned int count)
+{
+	return size_add(sizeof(struct gntdev_map),
+			array_size(count, gntdev_map_per_page()));
+}
+
+/**
+ * gntdev_map_max_grants() - the most grants one map can hold
+ *
+ * A map is one kvmalloc(), which refuses more than INT_MAX bytes with a
+ * warning.  The map operations of mmap(), the only other array with an
+ * entry per grant, take fewer bytes per grant than the map does.
+ *
+ * Return: the largest count that gntdev_map_alloc() may be asked for.
+ */
+unsigned int gntdev_map_max_grants(void)
+{
+	return (INT_MAX - sizeof(struct gntdev_map)) / gntdev_map_per_page();
 }
 
 /**
  * gntdev_map_alloc() - allocate a map for @count grants
- * @count: number of grants; the caller has checked it against the limit.
+ * @count: number of grants; the caller has checked it against the limit
+ *	and gntdev_map_max_grants().
  *
  * The map owns @count ballooned pages and holds a reference on the module
  * until it is freed.  Its grants are filled in by the caller.

@@ -288,6 +288,7 @@ struct gntdev_mapping {
 extern bool gntdev_pv;
 
 /* gntdev-map.c: the map object */
+unsigned int gntdev_map_max_grants(void);
 struct gntdev_map *gntdev_map_alloc(unsigned int count);
 void gntdev_map_get(struct gntdev_map *map);
 void gntdev_map_put(struct gntdev_map *map);

@@ -18,7 +18,7 @@
  *
  * The map counts its users (@users):
  *  - the file, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
- *  - an ioctl, while it works on the map;
+ *  - an ioctl or get_unmapped_area(), while it works on the map;
  *  - every VMA that maps it (mmap, VMA split, mremap copy, fork: in PVH,
  *    or in PV after MADV_DOFORK, where the child's VMA gets no PTE), until
  *    ->close.

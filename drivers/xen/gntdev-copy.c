@@ -82,7 +82,10 @@ struct gntdev_copy_batch {
 	struct gntdev_copy_kept *kept;
 };
 
-/* A kept pin is still good: its address has not been invalidated since. */
+/*
+ * The address of a kept pin is being invalidated: the new sequence makes
+ * gntdev_copy_kept_good() find the pin stale.
+ */
 static bool gntdev_copy_kept_invalidate(struct mmu_interval_notifier *mn,
 					const struct mmu_notifier_range *range,
 					unsigned long cur_seq)
@@ -268,7 +271,10 @@ static struct page *gntdev_copy_page(struct gntdev_copy_batch *batch,
 
 	keep = gntdev_copy_kept_yields(kept, addr);
 	if (keep && kept->page) {
-		/* A stale pin at the same address: its notifier will do. */
+		/*
+		 * A pin at the same address in this mm that cannot serve
+		 * (stale, or read-only for a write): its notifier will do.
+		 */
 		inserted = kept->addr == addr && kept->notifier.mm == current->mm;
 		gntdev_copy_kept_drop(batch, kept, inserted);
 	}
@@ -417,7 +423,8 @@ static void __user *gntdev_copy_virt(const void *side)
  *
  * Return: 0 when every segment was processed (each has its own status);
  * -EINVAL for a local-to-local segment or one that crosses the end of a
- * granted page; -EFAULT for a bad pointer; -ENOMEM.
+ * granted page; -EFAULT for a bad pointer; -ENOMEM; or the error of
+ * pinning a local page.
  */
 int gntdev_grant_copy(struct gntdev_file *file,
 		      struct gntdev_grant_copy_segment __user *segments,

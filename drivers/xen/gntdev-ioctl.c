@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The ioctls of /dev/xen/gntdev.  Every handler copies its argument in,
- * works with no user copy under any lock, and copies its result out last.
+ * The ioctls of /dev/xen/gntdev.  Every handler but GRANT_COPY copies its
+ * argument in, works with no user copy under any lock, and copies its
+ * result out last.  GRANT_COPY reads its segments and writes their statuses
+ * as it goes, under the file's copy_lock; that lock is only ever tried
+ * (gntdev-copy.c), so nothing waits for it and a fault under it closes no
+ * cycle.
  */
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
@@ -21,14 +25,6 @@ module_param_named(limit, gntdev_limit, uint, 0644);
 MODULE_PARM_DESC(limit,
 		 "Maximum number of grants in one MAP_GRANT_REF request");
 
-/*
- * No map is larger than this, whatever @gntdev_limit says: each per-grant
- * array of a map, the largest being mmap()'s map operations, then stays
- * within what kvmalloc() hands out (INT_MAX bytes) without a warning.
- */
-#define GNTDEV_MAX_GRANTS \
-	((unsigned int)(INT_MAX / sizeof(struct gnttab_map_grant_ref)))
-
 static long gntdev_ioctl_map_grant_ref(struct gntdev_file *file,
 				       struct ioctl_gntdev_map_grant_ref __user *u)
 {
@@ -38,8 +34,9 @@ static long gntdev_ioctl_map_grant_ref(struct gntdev_file *file,
 
 	if (copy_from_user(&op, u, offsetof(typeof(op), refs)))
 		return -EFAULT;
+	/* No map is larger than it can be, whatever @gntdev_limit says. */
 	if (!op.count || op.count > READ_ONCE(gntdev_limit) ||
-	    op.count > GNTDEV_MAX_GRANTS)
+	    op.count > gntdev_map_max_grants())
 		return -EINVAL;
 
 	map = gntdev_map_alloc(op.count);
@@ -155,15 +152,15 @@ static long gntdev_ioctl_grant_copy(struct gntdev_file *file,
 
 /**
  * gntdev_ioctl() - dispatch an ioctl on the device
- * @filp: the device file.
+ * @file: the file it came through.
  * @cmd: IOCTL_GNTDEV_*.
  * @arg: user pointer to the command's structure.
  *
  * Return: 0 or a negative errno; -ENOTTY for unknown commands.
  */
-long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+long gntdev_ioctl(struct gntdev_file *file, unsigned int cmd,
+		  unsigned long arg)
 {
-	struct gntdev_file *file = filp->private_data;
 	void __user *ptr = (void __user *)arg;
 
 	switch (cmd) {
@@ -213,7 +210,7 @@ static long gntdev_ioctl_grant_copy32(struct gntdev_file *file,
 
 /**
  * gntdev_compat_ioctl() - an ioctl from a 32-bit process
- * @filp: the device file.
+ * @file: the file it came through.
  * @cmd: IOCTL_GNTDEV_*, as a 32-bit process numbers it.
  * @arg: 32-bit user pointer to the command's structure.
  *
@@ -222,12 +219,11 @@ static long gntdev_ioctl_grant_copy32(struct gntdev_file *file,
  *
  * Return: as gntdev_ioctl().
  */
-long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+long gntdev_compat_ioctl(struct gntdev_file *file, unsigned int cmd,
 			 unsigned long arg)
 {
 	if (cmd == IOCTL_GNTDEV_GRANT_COPY32)
-		return gntdev_ioctl_grant_copy32(filp->private_data,
-						 compat_ptr(arg));
-	return gntdev_ioctl(filp, cmd, (unsigned long)compat_ptr(arg));
+		return gntdev_ioctl_grant_copy32(file, compat_ptr(arg));
+	return gntdev_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
 }
 #endif

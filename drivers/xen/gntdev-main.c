@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /dev/xen/gntdev: lets a privileged process map pages that other domains
- * granted to it, and takes every grant out again as soon as its pages leave
- * the process's address space.  One mmu_interval_notifier per grant map does
- * the latter; gntdev-internal.h states the rules, gntdev-pv.c watches the
+ * granted to it, and takes the grants out again when their pages leave the
+ * process's address space: in a PV domain at once and exactly for those
+ * pages, through one mmu_interval_notifier per grant map; in an
+ * auto-translated one, where the core mm owns the PTEs, with the map's last
+ * user.  gntdev-internal.h states the rules, gntdev-pv.c watches the
  * address space and gntdev-unmap.c takes the grants out.
  */
 
@@ -12,7 +14,6 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/slab.h>
 #include <xen/features.h>
 #include <xen/xen.h>
 
@@ -21,53 +22,62 @@
 /* Xen writes our user PTEs: the domain is PV, not auto-translated. */
 bool gntdev_pv;
 
-static int gntdev_open(struct inode *inode, struct file *filp)
+/*
+ * The file operations.  Each gntdev_fop_<member>() only turns the struct
+ * file it is handed into the file's state (struct gntdev_file) and passes
+ * on to the function that does the work.
+ */
+
+static int gntdev_fop_open(struct inode *inode, struct file *filp)
 {
-	struct gntdev_file *file;
+	filp->private_data = gntdev_file_alloc();
+	return filp->private_data ? 0 : -ENOMEM;
+}
 
-	file = kzalloc(sizeof(*file), GFP_KERNEL);
-	if (!file)
-		return -ENOMEM;
-
-	gntdev_file_init(file);
-	filp->private_data = file;
+static int gntdev_fop_release(struct inode *inode, struct file *filp)
+{
+	gntdev_file_free(filp->private_data);
 	return 0;
 }
 
-static int gntdev_release(struct inode *inode, struct file *filp)
-{
-	struct gntdev_file *file = filp->private_data;
-
-	gntdev_file_drop_maps(file);
-	gntdev_copy_release(file);
-	kfree(file);
-	return 0;
-}
-
-static int gntdev_file_mmap(struct file *filp, struct vm_area_struct *vma)
+static int gntdev_fop_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	return gntdev_mmap(filp->private_data, vma);
 }
 
-static unsigned long gntdev_file_get_unmapped_area(struct file *filp,
-						   unsigned long addr,
-						   unsigned long len,
-						   unsigned long pgoff,
-						   unsigned long flags)
+static unsigned long gntdev_fop_get_unmapped_area(struct file *filp,
+						  unsigned long addr,
+						  unsigned long len,
+						  unsigned long pgoff,
+						  unsigned long flags)
 {
 	return gntdev_get_unmapped_area(filp->private_data, filp, addr, len,
 					pgoff, flags);
 }
 
+static long gntdev_fop_unlocked_ioctl(struct file *filp, unsigned int cmd,
+				      unsigned long arg)
+{
+	return gntdev_ioctl(filp->private_data, cmd, arg);
+}
+
+#ifdef CONFIG_COMPAT
+static long gntdev_fop_compat_ioctl(struct file *filp, unsigned int cmd,
+				    unsigned long arg)
+{
+	return gntdev_compat_ioctl(filp->private_data, cmd, arg);
+}
+#endif
+
 static const struct file_operations gntdev_fops = {
 	.owner = THIS_MODULE,
-	.open = gntdev_open,
-	.release = gntdev_release,
-	.mmap = gntdev_file_mmap,
-	.get_unmapped_area = gntdev_file_get_unmapped_area,
-	.unlocked_ioctl = gntdev_ioctl,
+	.open = gntdev_fop_open,
+	.release = gntdev_fop_release,
+	.mmap = gntdev_fop_mmap,
+	.get_unmapped_area = gntdev_fop_get_unmapped_area,
+	.unlocked_ioctl = gntdev_fop_unlocked_ioctl,
 #ifdef CONFIG_COMPAT
-	.compat_ioctl = gntdev_compat_ioctl,
+	.compat_ioctl = gntdev_fop_compat_ioctl,
 #endif
 };
 

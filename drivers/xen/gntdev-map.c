@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The grant map object and the per-file index tree that names maps by
- * their page offset.  Locking and lifetime rules are in gntdev-internal.h.
+ * The grant map object: its allocation, its users, its end, and what it
+ * tells the granting side then.  Locking and lifetime rules are in
+ * gntdev-internal.h.
  */
 
 #define pr_fmt(fmt) "xen:" KBUILD_MODNAME ": " fmt
@@ -13,25 +14,42 @@
 
 #include "xen/gntdev-internal.h"
 
-/* ------------------------------------------------------------------ */
-/* The map object */
-
 /*
  * A map and its per-page arrays are one allocation: the map, then @grants,
  * @pages, @unmap_ops and @kunmap_ops, @count entries each.
  */
-static size_t gntdev_map_size(unsigned int count)
+static size_t gntdev_map_per_page(void)
 {
 	struct gntdev_map *map;
-	size_t per_page = sizeof(*map->grants) + sizeof(*map->pages) +
-			  sizeof(*map->unmap_ops) + sizeof(*map->kunmap_ops);
 
-	return size_add(sizeof(*map), array_size(count, per_page));
+	return sizeof(*map->grants) + sizeof(*map->pages) +
+	       sizeof(*map->unmap_ops) + sizeof(*map->kunmap_ops);
+}
+
+static size_t gntdev_map_size(unsigned int count)
+{
+	return size_add(sizeof(struct gntdev_map),
+			array_size(count, gntdev_map_per_page()));
+}
+
+/**
+ * gntdev_map_max_grants() - the most grants one map can hold
+ *
+ * A map is one kvmalloc(), which refuses more than INT_MAX bytes with a
+ * warning.  The map operations of mmap(), the only other array with an
+ * entry per grant, take fewer bytes per grant than the map does.
+ *
+ * Return: the largest count that gntdev_map_alloc() may be asked for.
+ */
+unsigned int gntdev_map_max_grants(void)
+{
+	return (INT_MAX - sizeof(struct gntdev_map)) / gntdev_map_per_page();
 }
 
 /**
  * gntdev_map_alloc() - allocate a map for @count grants
- * @count: number of grants; the caller has checked it against the limit.
+ * @count: number of grants; the caller has checked it against the limit
+ *	and gntdev_map_max_grants().
  *
  * The map owns @count ballooned pages and holds a reference on the module
  * until it is freed.  Its grants are filled in by the caller.
@@ -137,9 +155,10 @@ void gntdev_map_put(struct gntdev_map *map)
 
 	might_sleep();
 	/*
-	 * The count reaches zero under map->lock; see the release work.  This
-	 * is refcount_dec_and_lock() spelt out, so that sparse sees the lock
-	 * taken and released on every path.
+	 * The count reaches zero under map->lock, against the release work:
+	 * see "The last put against the release work" in gntdev-internal.h.
+	 * This is refcount_dec_and_lock() spelt out, so that sparse sees the
+	 * lock taken and released on every path.
 	 */
 	if (refcount_dec_not_one(&map->users))
 		return;
@@ -178,198 +197,4 @@ int gntdev_map_set_notify(struct gntdev_map *map,
 	spin_unlock(&map->lock);
 
 	return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* The maps of a file, by page offset */
-
-static struct gntdev_map *gntdev_map_of(struct gntdev_range *range)
-{
-	return range ? container_of(range, struct gntdev_map, offsets) : NULL;
-}
-
-/**
- * gntdev_file_add_map() - give a new map the lowest free range of offsets
- * @file: the file.
- * @map: a map not yet in any file; the file takes a reference of its own.
- *
- * Return: 0, or -ENOMEM when the file has no run of offsets long enough.
- */
-int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map)
-{
-	int err = -ENOMEM;
-
-	map->offsets.count = map->count;
-	mutex_lock(&file->lock);
-	if (!gntdev_offsets_alloc(&file->maps, &map->offsets)) {
-		gntdev_map_get(map);
-		err = 0;
-	}
-	mutex_unlock(&file->lock);
-
-	return err;
-}
-
-static void gntdev_file_unlink(struct gntdev_file *file, struct gntdev_map *map)
-{
-	lockdep_assert_held(&file->lock);
-
-	gntdev_offsets_free(&file->maps, &map->offsets);
-	RB_CLEAR_NODE(&map->offsets.node);
-}
-
-/**
- * gntdev_file_remove_map() - undo gntdev_file_add_map() if still undone
- * @file: the file.
- * @map: the map, on which the caller holds a reference of its own.
- */
-void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map)
-{
-	bool linked;
-
-	mutex_lock(&file->lock);
-	linked = !RB_EMPTY_NODE(&map->offsets.node);
-	if (linked)
-		gntdev_file_unlink(file, map);
-	mutex_unlock(&file->lock);
-
-	if (linked)
-		gntdev_map_put(map);
-}
-
-/* The map that starts at @index. */
-static struct gntdev_map *gntdev_file_find(struct gntdev_file *file,
-					   unsigned long index)
-{
-	struct gntdev_map *map;
-
-	lockdep_assert_held(&file->lock);
-
-	map = gntdev_map_of(gntdev_offsets_find(&file->maps, index));
-	if (!map || map->offsets.start != index)
-		return NULL;
-	return map;
-}
-
-/**
- * gntdev_file_take_map() - remove a map from its file
- * @file: the file.
- * @index: first page offset of the map.
- * @count: its number of grants, or 0 for any.
- *
- * Return: the map with the file's reference, now the caller's, or NULL.
- */
-struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
-					unsigned long index,
-					unsigned int count)
-{
-	struct gntdev_map *map;
-
-	mutex_lock(&file->lock);
-	map = gntdev_file_find(file, index);
-	if (map && count && map->count != count)
-		map = NULL;
-	if (map)
-		gntdev_file_unlink(file, map);
-	mutex_unlock(&file->lock);
-
-	return map;
-}
-
-/**
- * gntdev_file_get_map() - look a map up for mmap()
- * @file: the file.
- * @index: first page offset of the map.
- * @pages: the number of pages of the mapping, which must be the map's
- *	number of grants.  An unsigned long, as a VMA counts them: no length
- *	may pass for another one by its low 32 bits.
- *
- * A map is handed out this way only once: the lookup marks it mmapped
- * until a failed mmap() unmarks it (gntdev_file_unmark_mmapped()).
- *
- * Return: the map with a new reference, or NULL if there is no such map,
- * it has another size, or it is mmapped already.
- */
-struct gntdev_map *gntdev_file_get_map(struct gntdev_file *file,
-				       unsigned long index,
-				       unsigned long pages)
-{
-	struct gntdev_map *map;
-
-	mutex_lock(&file->lock);
-	map = gntdev_file_find(file, index);
-	if (map && map->count == pages && !map->mmapped) {
-		map->mmapped = true;
-		gntdev_map_get(map);
-	} else {
-		map = NULL;
-	}
-	mutex_unlock(&file->lock);
-
-	return map;
-}
-
-/**
- * gntdev_file_get_map_at() - the map that holds a page offset
- * @file: the file.
- * @offset: any page offset of the map.
- *
- * Return: the map with a new reference, or NULL.
- */
-struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
-					  unsigned long offset)
-{
-	struct gntdev_map *map;
-
-	mutex_lock(&file->lock);
-	map = gntdev_map_of(gntdev_offsets_find(&file->maps, offset));
-	if (map)
-		gntdev_map_get(map);
-	mutex_unlock(&file->lock);
-
-	return map;
-}
-
-/**
- * gntdev_file_unmark_mmapped() - let a map be mmapped again
- * @file: the file.
- * @map: a map whose mmap() failed before anything was set up.
- */
-void gntdev_file_unmark_mmapped(struct gntdev_file *file,
-				struct gntdev_map *map)
-{
-	mutex_lock(&file->lock);
-	map->mmapped = false;
-	mutex_unlock(&file->lock);
-}
-
-/**
- * gntdev_file_init() - set up the state of a newly opened file
- * @file: the state.
- */
-void gntdev_file_init(struct gntdev_file *file)
-{
-	mutex_init(&file->lock);
-	gntdev_offsets_init(&file->maps, GNTDEV_MAX_INDEX);
-	mutex_init(&file->copy_lock);
-}
-
-/**
- * gntdev_file_drop_maps() - drop every map of a file that is going away
- * @file: the file; nobody else can reach it any more.
- */
-void gntdev_file_drop_maps(struct gntdev_file *file)
-{
-	struct gntdev_map *map;
-
-	for (;;) {
-		mutex_lock(&file->lock);
-		map = gntdev_map_of(gntdev_offsets_first(&file->maps));
-		if (map)
-			gntdev_file_unlink(file, map);
-		mutex_unlock(&file->lock);
-		if (!map)
-			break;
-		gntdev_map_put(map);
-	}
 }

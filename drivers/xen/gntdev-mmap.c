@@ -4,9 +4,11 @@
  *
  * In a PV domain each grant is mapped into the user PTE, which Xen writes
  * itself, and at the kernel linear address of the map's struct page only
- * when get_user_pages() asks for it.  In an auto-translated (PVH) domain the grant is mapped
- * once, at the guest frame of the map's struct page, and that page is
- * inserted into the VMA like any other.  Locking and lifetime rules are in
+ * once the core mm asks the VMA for that page (find_special_page(): a
+ * get_user_pages() walker, for one) or the unmap notification writes its
+ * byte there.  In an auto-translated (PVH) domain the grant is mapped once,
+ * at the guest frame of the map's struct page, and that page is inserted
+ * into the VMA like any other.  Locking and lifetime rules are in
  * gntdev-internal.h.
  */
 
@@ -188,7 +190,7 @@ static bool gntdev_mmap_record(struct gntdev_mapping *m)
 /*
  * PV: into the user PTEs only, in one hypercall; the p2m entries of the
  * pages follow the frames Xen wrote there.  The kernel mappings come when
- * get_user_pages() asks (gntdev_pv_find_page()).
+ * the core mm asks for a page (gntdev_pv_find_page()).
  * Auto-translated: at the pages' guest frames.
  */
 static int gntdev_mmap_grants(struct gntdev_map *map,
@@ -303,7 +305,9 @@ unsigned long gntdev_get_unmapped_area(struct gntdev_file *file,
  *
  * Return: 0; -EINVAL for a writable private mapping, for a range that is
  * not exactly one map, for a map mmapped before, or when Xen refused a
- * grant; -ENOMEM or -EINTR when the set-up could not be completed.
+ * grant; -ENOMEM, -EINTR, or the error of the map hypercall or of
+ * inserting the pages into the VMA (PVH), when the set-up could not be
+ * completed.
  */
 int gntdev_mmap(struct gntdev_file *file, struct vm_area_struct *vma)
 {

@@ -123,7 +123,8 @@ static void gntdev_unmap_user_batch(struct gntdev_map *map, unsigned int first,
 
 /*
  * Unmap the user mappings of pages [first, last) that still have one.
- * Returns how many of those pages keep a kernel mapping.
+ * Returns how many of those pages had a kernel mapping, counting those
+ * whose unmap Xen refused (gntdev_unmap_leak_page() left theirs to Xen).
  */
 static unsigned int gntdev_unmap_user(struct gntdev_map *map,
 				      unsigned int first, unsigned int last)
@@ -254,7 +255,7 @@ static unsigned long gntdev_unmap_release_delay(struct gntdev_map *map)
  * Clears the notification byte if it lies in the range, then unmaps the
  * user mappings.  Never sleeps.
  *
- * Return: how many of the pages unmapped keep a kernel mapping: those a
+ * Return: how many of the pages unmapped had a kernel mapping: those a
  * get_user_pages() walker may have found (see gntdev_pv_find_page()).
  */
 unsigned int gntdev_unmap_user_pages(struct gntdev_map *map,
@@ -322,7 +323,7 @@ void gntdev_unmap_pages(struct gntdev_map *map,
  * Requeues itself with growing delays while any page stays pinned, or an
  * invalidation of the map waits for get_user_pages() walkers.  When
  * the last grant is released and the map has no users left, it frees the
- * map: see gntdev_map_put().
+ * map: see "The last put against the release work" in gntdev-internal.h.
  */
 void gntdev_unmap_release_work(struct work_struct *work)
 {
@@ -331,7 +332,7 @@ void gntdev_unmap_release_work(struct work_struct *work)
 	bool orphan = false;
 
 	spin_lock(&map->lock);
-	/* An invalidation waiting for walkers releases nothing before them. */
+	/* While an invalidation waits out walkers, no kernel mapping goes. */
 	if (map->barriers || gntdev_unmap_kernel(map, 0, map->count)) {
 		map->release_attempts++;
 		queue_delayed_work(gntdev_release_wq, &map->release_work,

@@ -5,20 +5,22 @@
  *
  * Lifetime of a map
  * -----------------
- * MAP_GRANT_REF creates a struct gntdev_map and files it in the per-file
- * index tree under a range of page offsets.  mmap() of exactly that range
- * maps the grants: in a PV domain into the user PTEs (Xen writes them; the
- * map's mmu_interval_notifier watches the VMA), and a page's grant also at
- * the kernel linear address of its ballooned struct page once the core mm
- * asks for that page (find_special_page(), under the page-table lock); in
- * an auto-translated domain once, at the guest frames of those pages,
- * which are then inserted into the VMA.  The struct pages are what
- * get_user_pages() users such as vmsplice and O_DIRECT end up reading.
+ * MAP_GRANT_REF creates a struct gntdev_map and files it in its file's
+ * offset tree (gntdev-file.c) under a range of page offsets.  mmap() of
+ * exactly that range maps the grants: in a PV domain into the user PTEs
+ * (Xen writes them; the map's mmu_interval_notifier watches the VMA), and
+ * a page's grant also at the kernel linear address of its ballooned struct
+ * page once the core mm asks for that page (find_special_page(), under the
+ * page-table lock); in an auto-translated domain once, at the guest frames
+ * of those pages, which are then inserted into the VMA.  The struct pages
+ * are what get_user_pages() users such as vmsplice and O_DIRECT end up
+ * reading.
  *
  * The map counts its users (@users):
  *  - the file, from MAP_GRANT_REF until UNMAP_GRANT_REF or close;
- *  - an ioctl, while it works on the map;
- *  - every VMA that maps it (mmap, VMA split, mremap copy, PVH fork), until
+ *  - an ioctl or get_unmapped_area(), while it works on the map;
+ *  - every VMA that maps it (mmap, VMA split, mremap copy, fork: in PVH,
+ *    or in PV after MADV_DOFORK, where the child's VMA gets no PTE), until
  *    ->close.
  * When the last user goes, the remaining grants go too (PVH keeps them
  * until then); grants whose pages are still pinned are released by the
@@ -27,21 +29,88 @@
  * gntdev_map_put() and the release work sees both and frees it.  Freeing
  * removes the notifier, then gives the pages back.
  *
+ * The last put against the release work
+ * --------------------------------------
+ * Each side decides under @lock whether it frees the map: gntdev_map_put()
+ * by @release_queued, after it dropped @users to zero; the release work by
+ * @users, after it cleared @release_queued.  Whichever takes @lock second
+ * sees what the first wrote.  gntdev_unmap_kernel_pages() queued the work
+ * and set @release_queued when it found a page that someone else pins: in
+ * an invalidation, or in this very put:
+ *
+ *   CPU0 gntdev_map_put()                  CPU1 gntdev_unmap_release_work()
+ *    refcount_dec_not_one(): false, users 1
+ *    spin_lock(&map->lock)
+ *     refcount_dec_and_test(): users 0
+ *     gntdev_unmap_pages()
+ *     orphan = !release_queued: false
+ *    spin_unlock(&map->lock)
+ *    (returns; the map lives on)
+ *                                           spin_lock(&map->lock)
+ *                                            !barriers, and
+ *                                            gntdev_unmap_kernel(): 0 pinned
+ *                                            release_queued = false
+ *                                            orphan = !refcount_read(): true
+ *                                           spin_unlock(&map->lock)
+ *                                           gntdev_map_free()
+ *
+ * or the other way round, the pins having dropped before the last put:
+ *
+ *   CPU0 gntdev_map_put()                  CPU1 gntdev_unmap_release_work()
+ *                                           spin_lock(&map->lock)
+ *                                            !barriers, and
+ *                                            gntdev_unmap_kernel(): 0 pinned
+ *                                            release_queued = false
+ *                                            orphan = !refcount_read(): false
+ *                                           spin_unlock(&map->lock)
+ *                                           (returns; the map lives on)
+ *    refcount_dec_not_one(): false, users 1
+ *    spin_lock(&map->lock)
+ *     refcount_dec_and_test(): users 0
+ *     gntdev_unmap_pages(): none pinned
+ *     orphan = !release_queued: true
+ *    spin_unlock(&map->lock)
+ *    gntdev_map_free()
+ *
+ * A run of the work that still finds a page pinned, or an invalidation
+ * between its stages (@barriers), queues the work again and leaves
+ * @release_queued set: it decides nothing, and no put frees the map
+ * meanwhile.  If gntdev_unmap_pages() in the second order finds a page
+ * pinned, it queues the work anew, and the first order follows.
+ *
+ * Hence gntdev_map_put() drops the last reference only with @lock held.
+ * Were it dropped before spin_lock() (a bare refcount_dec_and_test()), the
+ * work could run between the two:
+ *
+ *   CPU0 gntdev_map_put()                  CPU1 gntdev_unmap_release_work()
+ *    refcount_dec_and_test(): users 0
+ *                                           spin_lock(&map->lock)
+ *                                            release_queued = false
+ *                                            orphan = !refcount_read(): true
+ *                                           spin_unlock(&map->lock)
+ *                                           gntdev_map_free()
+ *    spin_lock(&map->lock)
+ *                         [use after free]
+ *
+ * After its spin_unlock() the work touches the map only to free it, so a
+ * put on CPU0 may free the map while the work is still returning: the
+ * module stays until gntdev_unmap_exit() has waited for the work.
+ *
  * Invalidation (PV)
  * -----------------
  * Whatever takes a part of the map out of the address space (munmap,
  * mremap, mprotect, MADV_DONTNEED, soft-dirty tracking, exit, the OOM
  * reaper) first calls the map's notifier for the range.  Under @lock the
  * notifier unmaps the user mappings of the pages in the range, one
- * hypercall per batch; then, with @lock dropped (a get_user_pages() walker
- * takes it under a page-table lock), it takes and drops the page-table
- * locks over the range, so that a walker that read a PTE before Xen
- * cleared it has taken its page reference by then.  Under @lock again, a
- * page with a kernel mapping that nobody else holds loses it at once; a
- * page pinned by someone else (page_count > 1) keeps its kernel mapping,
- * so the pinner still reads the granted data, and the release work retries
- * later.  None of this sleeps, so non-blockable invalidations are never
- * refused.
+ * hypercall per batch.  If any of those pages has a kernel mapping, it
+ * then takes and drops the page-table locks over the range, with @lock
+ * dropped (a get_user_pages() walker takes it under a page-table lock),
+ * so that a walker that read a PTE before Xen cleared it has taken its
+ * page reference by then.  Under @lock again, a page with a kernel mapping
+ * that nobody else holds loses it at once; a page pinned by someone else
+ * (page_count > 1) keeps its kernel mapping, so the pinner still reads the
+ * granted data, and the release work retries later.  None of this sleeps,
+ * so non-blockable invalidations are never refused.
  *
  * The NUMA balancing scanner would also invalidate a live mapping, to turn
  * its PTEs into hinting faults; the VMA reports a memory policy that does
@@ -63,19 +132,13 @@
 
 #define GNTDEV_VERSION "0.1.0"
 
-/*
- * Offsets are handed out in pages below this bound, so that every offset
- * fits an int page number as the historic ABI promised, and 32-bit callers
- * can reach it with mmap2().
- */
-#define GNTDEV_MAX_INDEX	(((unsigned long)INT_MAX) + 1)
-
 struct gntdev_copy_batch;
 
 /**
  * struct gntdev_file - state of one open file of the device
- * @lock: protects @maps; taken under mmap_lock by mmap(), so never held
- *	across a user copy, a hypercall or a map put.
+ * @lock: protects @maps and the @mmapped of its maps; taken under
+ *	mmap_lock by mmap(), so never held across a user copy, a hypercall
+ *	or a map put.
  * @maps: the offsets of the file's maps; each map in it holds a reference.
  * @copy_lock: protects @copy_batch and the pins it keeps.  GRANT_COPY
  *	only tries it: a call that finds it held uses a batch of its own.
@@ -121,8 +184,9 @@ struct gntdev_map_stats {
  *	the file knows the map, under the file's lock.
  * @count: number of grants.  Constant.
  * @mmapped: set by the mmap() lookup, under the file's lock; cleared
- *	again only when that mmap() fails before any grant was mapped, so a
- *	map's grants are mapped at most once.
+ *	again only when that mmap() fails before it asks Xen for any grant
+ *	(the notifier could not be inserted), so a map's grants are mapped
+ *	at most once.
  * @readonly: the grants are mapped read-only.  Set by mmap() before any
  *	grant is, constant afterwards.
  * @vm_start: PV: user address of page 0.  Set by mmap() before the notifier
@@ -135,9 +199,10 @@ struct gntdev_map_stats {
  *	the entry of a page with a grant Xen refused to unmap is cleared
  *	under @lock: that page is never used again.
  * @lock: protects the handles in @unmap_ops and @kunmap_ops, @user_live,
- *	@kernel_live, @barriers, @release_queued, @notify and @stats.  A
- *	spinlock: it is taken by the notifier in non-blockable context.  Held
- *	across unmap hypercalls; never across anything that allocates or
+ *	@kernel_live, @barriers, @release_queued, @release_attempts, @notify
+ *	and @stats.  A spinlock: it is taken by the notifier in non-blockable
+ *	context.  Held across grant hypercalls (unmaps, and the map of a
+ *	page's kernel mapping in PV); never across anything that allocates or
  *	sleeps.
  * @unmap_ops: per page, the PV user PTE mapping (handle valid while mapped).
  * @kunmap_ops: per page, the kernel mapping (likewise).
@@ -222,11 +287,18 @@ struct gntdev_mapping {
 /* gntdev-main.c: the device */
 extern bool gntdev_pv;
 
-/* gntdev-map.c: the map object and the per-file index tree */
+/* gntdev-map.c: the map object */
+unsigned int gntdev_map_max_grants(void);
 struct gntdev_map *gntdev_map_alloc(unsigned int count);
 void gntdev_map_get(struct gntdev_map *map);
 void gntdev_map_put(struct gntdev_map *map);
 void gntdev_map_free(struct gntdev_map *map);
+int gntdev_map_set_notify(struct gntdev_map *map,
+			  struct gntdev_unmap_notify *notify);
+
+/* gntdev-file.c: an open file and its maps by page offset */
+struct gntdev_file *gntdev_file_alloc(void);
+void gntdev_file_free(struct gntdev_file *file);
 int gntdev_file_add_map(struct gntdev_file *file, struct gntdev_map *map);
 void gntdev_file_remove_map(struct gntdev_file *file, struct gntdev_map *map);
 struct gntdev_map *gntdev_file_take_map(struct gntdev_file *file,
@@ -239,14 +311,11 @@ struct gntdev_map *gntdev_file_get_map_at(struct gntdev_file *file,
 					  unsigned long offset);
 void gntdev_file_unmark_mmapped(struct gntdev_file *file,
 				struct gntdev_map *map);
-int gntdev_map_set_notify(struct gntdev_map *map,
-			  struct gntdev_unmap_notify *notify);
-void gntdev_file_init(struct gntdev_file *file);
-void gntdev_file_drop_maps(struct gntdev_file *file);
 
 /* gntdev-ioctl.c: the ioctls */
-long gntdev_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-long gntdev_compat_ioctl(struct file *filp, unsigned int cmd,
+long gntdev_ioctl(struct gntdev_file *file, unsigned int cmd,
+		  unsigned long arg);
+long gntdev_compat_ioctl(struct gntdev_file *file, unsigned int cmd,
 			 unsigned long arg);
 
 /* gntdev-copy.c: GRANT_COPY */

@@ -14,7 +14,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ $# -ge 1 ] || { echo "usage: analyse.sh SERIAL.LOG [JUNIT.xml]" >&2; exit 2; }
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 log=$1
 junit=${2:-$(dirname "$log")/junit.xml}

@@ -17,7 +17,7 @@ set -euo pipefail
 suite=$1
 shift
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 CACHE=$GNTDEV_CACHE
 case $suite in

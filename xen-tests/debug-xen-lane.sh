@@ -23,7 +23,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export OUT=${OUT:-$here/out/debug-xen}
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 
 echo "==> debug-xen lane: debug hypervisor (cached after the first build)"

@@ -25,7 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 export OUT=${OUT:-$here/out/dkms}
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 CACHE=$GNTDEV_CACHE
 KVER=${KVER:-$("$here/kver.sh")}

@@ -17,7 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${KVER:?kernel-lane.sh: set KVER to the dom0 kernel ABI to boot}"
 export KVER
 export OUT=${OUT:-$here/out/kernel-$KVER}
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 KBUILD_DIR=${KBUILD_DIR:-$("$here/kdir.sh" "$KVER")}
 

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 CACHE=$GNTDEV_CACHE
 

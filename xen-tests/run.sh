@@ -21,7 +21,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export PATTERN=${PATTERN:-${1:-}}
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 
 t0=$EPOCHREALTIME

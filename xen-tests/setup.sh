@@ -33,7 +33,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 CACHE=$GNTDEV_CACHE
 # The host needs these to build the module and the toolkit, pack the

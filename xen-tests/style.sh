@@ -15,7 +15,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
-# shellcheck source=defaults.sh
+# shellcheck source=SCRIPTDIR/defaults.sh
 . "$here/defaults.sh"
 out=$here/out/style
 tarball=/usr/src/linux-source-6.1.tar.xz

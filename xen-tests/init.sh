@@ -51,9 +51,10 @@ M=/lib/modules
 mark() { echo "HARNESS: $*"; }
 fail() { echo "HARNESS-FAIL: $*"; }
 
-# Leave the machine, once the verdict channel has everything.  A dom0 reboot makes Xen reset the machine, and QEMU
-# (run with -no-reboot) then exits.  (`poweroff -f` also ends QEMU, via
-# ACPI S5 through Xen; the reset path needs no ACPI, so it is used here.)
+# Leave the machine, once the verdict channel has everything.  A dom0
+# reboot makes Xen reset the machine, and QEMU (run with -no-reboot) then
+# exits.  (`poweroff -f` also ends QEMU, via ACPI S5 through Xen; the reset
+# path needs no ACPI, so it is used here.)
 finish() {
     mark "dmesg-tail"
     dmesg | tail -n "$DMESG_TAIL"

@@ -4,12 +4,12 @@
 #   part=channel  the verdict channel (verdicts.log): what dom0's /init
 #                 printed, and nothing else: its "HARNESS..." lines
 #                 (init.sh lists them), the run's facts in its
-#                 "HARNESS: config ..." line, the toolkit's TAP and, with a
-#                 granter domU, its console as "  | domU: ..." lines
+#                 "HARNESS: config ..." line and the toolkit's TAP
 #   part=console  the serial console (serial.log): Xen's "(XEN) ..." lines,
-#                 the dom0 kernel's "[   1.234567] ..." lines and a copy of
-#                 the channel; only Xen's and the kernel's lines are judged
-#                 here, the rest serves as evidence
+#                 the dom0 kernel's "[   1.234567] ..." lines, a copy of the
+#                 channel and, with a granter domU, its console as
+#                 "  | domU: ..." lines; only Xen's and the kernel's lines
+#                 are judged here, the rest serves as evidence
 # Variables (-v): junit (output path); bad_ere (the file of bad kernel-log
 # lines, tools/gntdev-test/kernel-log-bad.ere); and what only the host
 # knows, which a re-judge of a saved log may leave out: timed_out (0/1),

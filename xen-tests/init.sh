@@ -34,7 +34,8 @@
 #   HARNESS: toolkit-start pattern=<P>   gntdev-test is about to run
 #   (TAP lines from gntdev-test, unmodified)
 #   "  | domU: <line>"                   FOREIGN=1: the granter's console, at
-#                                        any point until granter-gone
+#                                        any point until granter-gone (on the
+#                                        console only: xen-daemons.sh)
 #   HARNESS: toolkit-exit rc=<N>
 #   HARNESS: granter-gone ok             FOREIGN=1: xl destroy left dom0 alone
 #   HARNESS-FAIL: granter-gone: <what>   ... or not (evidence follows)

@@ -14,9 +14,10 @@
 #                 (tables, SVG plots, a summary line of ratios; judges nothing)
 #   make clean
 #
-# Variables (command line or environment): KVER, GNTDEV_CACHE, GNTDEV=stock,
-# PATTERN, OUT, TIMEOUT; see xen-tests/run.sh.  TOOLKIT_ARGS: options for
-# the toolkit, or for gntdev-bench under make bench (e.g. "--rounds 3").
+# Variables (command line or environment): the harness's knobs, e.g. KVER,
+# GNTDEV=stock, MODE=clients, PATTERN, OUT, TIMEOUT, LANES; each is described
+# once, in xen-tests/defaults.sh.  TOOLKIT_ARGS: options for the toolkit, or
+# for gntdev-bench under make bench (e.g. "--rounds 3").
 
 SHELL := /bin/bash
 
@@ -26,7 +27,7 @@ SHELL := /bin/bash
 KVER = $(shell xen-tests/kver.sh)
 KDIR = $(shell xen-tests/kdir.sh $(KVER))
 
-.PHONY: all setup module tools harness selftest check run test bench clean
+.PHONY: all setup module tools harness analyse-check check run test bench clean
 
 all: module tools
 
@@ -45,8 +46,8 @@ harness:
 	xen-tests/run.sh
 
 # The harness's own check: its log analysis on synthetic logs (no boot, ~1 s).
-selftest:
-	xen-tests/selftest.sh
+analyse-check:
+	xen-tests/analyse-check.sh
 
 # The style lane alone; it needs set-up's checkpatch source, sparse and
 # 6.12 headers, and builds scratch copies, not the checkout.
@@ -61,9 +62,9 @@ run:
 	$(MAKE) tools
 	SETUP=0 xen-tests/run.sh
 
-# The test suite: every lane of xen-tests/suite.sh (harness self-check, unit
+# The test suite: every lane of xen-tests/suite.sh (the analyser's check, unit
 # tests, the harness on Debian's dom0 kernel and on a debug kernel), then
-# one `N passed, N failed` line over all of them.
+# one `P passed, F failed, S skipped, E errors` line over all of them.
 test:
 	$(MAKE) setup
 	$(MAKE) module
@@ -74,8 +75,7 @@ test:
 # one boot under -icount shift=0 (virtual time, repeatable), one on plain
 # TCG with fewer rounds as the wall-clock check (a --rounds in TOOLKIT_ARGS
 # overrides both), then docs/bench/ from their serial logs.
-BENCH_RUN = GNTDEV_TEST=$(CURDIR)/tools/gntdev-bench/gntdev-bench BENCH_STOCK=1 \
-	LOAD_CYCLES=0 SETUP=0 xen-tests/run.sh
+BENCH_RUN = MODE=bench SETUP=0 xen-tests/run.sh
 
 bench:
 	$(MAKE) setup

@@ -16,10 +16,13 @@ set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: apt-private.sh SUITE APT-GET-ARGS..." >&2; exit 2; }
 suite=$1
 shift
-CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
+CACHE=$GNTDEV_CACHE
 case $suite in
-    *-security) MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} ;;
-    *)          MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian} ;;
+    *-security) MIRROR=$DEBIAN_SECURITY_MIRROR ;;
+    *)          MIRROR=$DEBIAN_MIRROR ;;
 esac
 dir=$CACHE/apt-$suite
 

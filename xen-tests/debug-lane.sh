@@ -10,12 +10,13 @@
 # version and cached outside the checkout (debug-kernel/build.sh, ~10 min
 # on two cores); kernel-lane.sh builds our module against it and boots it.
 #
-# Environment: OUT (default xen-tests/out/debug), GNTDEV_CACHE, PATTERN and
-# the rest of run.sh's settings.  Set-up must have run (make setup).
+# Knobs: OUT (default xen-tests/out/debug) and the rest of defaults.sh.  Set-up must have run (make setup).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export OUT=${OUT:-$here/out/debug}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
 
 echo "==> debug lane: dom0 kernel (cached after the first build)"
 kernel_env=$("$here/debug-kernel/build.sh")

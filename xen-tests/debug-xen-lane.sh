@@ -15,14 +15,16 @@
 # in serial.log as "(XEN) ..." lines.  The boot must show "debug=y" in
 # Xen's banner, or the lane fails.
 #
-# Environment: OUT (default xen-tests/out/debug-xen), GNTDEV_CACHE,
-# XEN_DEBUG_SOURCE_VERSION (see debug-xen/build.sh), PATTERN and the rest of
-# run.sh's settings (FOREIGN=1, CLIENTS=1, GNTDEV=stock, ...).  Set-up must
+# Knobs: OUT (default xen-tests/out/debug-xen), XEN_DEBUG_SOURCE_VERSION
+# (see debug-xen/build.sh) and the rest of defaults.sh (FOREIGN=1,
+# MODE=clients, GNTDEV=stock, ...).  Set-up must
 # have run (make setup).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export OUT=${OUT:-$here/out/debug-xen}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
 
 echo "==> debug-xen lane: debug hypervisor (cached after the first build)"
 xen_env=$("$here/debug-xen/build.sh")

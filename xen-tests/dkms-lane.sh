@@ -18,15 +18,16 @@
 #      dom0's modules: the harness confirms our banner and runs the scenarios.
 #
 # Needs root (dkms install insists) and the dkms package; set-up must have
-# run (make setup).  Environment: OUT (default xen-tests/out/dkms; the DKMS
-# trees go to $OUT/work), KVER, GNTDEV_CACHE, PATTERN and the rest of
-# run.sh's settings.
+# run (make setup).  Knobs: OUT (default xen-tests/out/dkms; the DKMS trees
+# go to $OUT/work) and the rest of defaults.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 export OUT=${OUT:-$here/out/dkms}
-CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
+CACHE=$GNTDEV_CACHE
 KVER=${KVER:-$("$here/kver.sh")}
 work=$OUT/work
 root=$work/root                  # what / is for depmod and modprobe

@@ -1,10 +1,22 @@
 #!/bin/sh
 # /init of the harness initramfs: runs as PID 1 in the Xen PV dom0, under
-# busybox sh.  Everything it prints goes to /dev/console (hvc0), which Xen
-# copies to com1, i.e. QEMU's serial stdio, which run.sh parses.
+# busybox sh.
+#
+# Two outputs.  The verdict channel is dom0's second serial port, ttyS1
+# (Xen keeps only com1 for itself), which QEMU saves as verdicts.log: it
+# carries what /init and its children print, the toolkit's TAP among it,
+# and nothing else, for analyse.sh to judge.  The console (hvc0, which Xen
+# copies to com1, QEMU's serial stdio: serial.log) gets a copy of the same
+# lines between Xen's and the kernel's, for a human to read in order.
 #
 # Protocol (one line each, read by run.sh/analyse.sh; keep them in sync):
 #   HARNESS: init-start                  dom0 userspace is running
+#   HARNESS: config mode=M gntdev=G srcversion=S load-cycles=N foreign=F lane=L
+#                                        the run's settings (mkinitramfs.sh),
+#                                        so that the log judges alone: MODE,
+#                                        GNTDEV, our .ko's srcversion on the
+#                                        host, LOAD_CYCLES, FOREIGN, LANE;
+#                                        "-" for an empty value
 #   HARNESS: loaded <module>             after each successful insmod
 #   HARNESS-FAIL: <what>                 a set-up step failed (evidence)
 #   HARNESS: modules-loaded              all modules in, xenfs mounted
@@ -22,7 +34,8 @@
 #   HARNESS: toolkit-start pattern=<P>   gntdev-test is about to run
 #   (TAP lines from gntdev-test, unmodified)
 #   "  | domU: <line>"                   FOREIGN=1: the granter's console, at
-#                                        any point until granter-gone
+#                                        any point until granter-gone (on the
+#                                        console only: xen-daemons.sh)
 #   HARNESS: toolkit-exit rc=<N>
 #   HARNESS: granter-gone ok             FOREIGN=1: xl destroy left dom0 alone
 #   HARNESS-FAIL: granter-gone: <what>   ... or not (evidence follows)
@@ -39,13 +52,17 @@ M=/lib/modules
 mark() { echo "HARNESS: $*"; }
 fail() { echo "HARNESS-FAIL: $*"; }
 
-# Leave the machine.  A dom0 reboot makes Xen reset the machine, and QEMU
-# (run with -no-reboot) then exits.  (`poweroff -f` also ends QEMU, via
-# ACPI S5 through Xen; the reset path needs no ACPI, so it is used here.)
+# Leave the machine, once the verdict channel has everything.  A dom0
+# reboot makes Xen reset the machine, and QEMU (run with -no-reboot) then
+# exits.  (`poweroff -f` also ends QEMU, via ACPI S5 through Xen; the reset
+# path needs no ACPI, so it is used here.)
 finish() {
     mark "dmesg-tail"
-    dmesg | tail -n "${DMESG_TAIL:-40}"
+    dmesg | tail -n "$DMESG_TAIL"
     echo "HARNESS-DONE rc=$1"
+    # The copier ends after that line, once the channel has drained.
+    exec >/dev/console 2>&1
+    wait "$copier"
     sync
     reboot -f
     sleep 3600          # PID 1 must never exit: that would panic dom0
@@ -68,10 +85,33 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 # does when mkinitramfs ran as root); reopen it from devtmpfs in any case.
 exec </dev/console >/dev/console 2>&1
 
-# Settings chosen on the host by mkinitramfs.sh: GNTDEV, PATTERN, ...
+# The verdict channel.  A copier takes every line /init and its children
+# print, writes it to the channel and to the console, and ends after
+# HARNESS-DONE; its closing the port waits until the port has sent it all.
+# Without the port the copier still feeds the console, and analyse.sh finds
+# the channel empty.
+VERDICTS=/dev/ttyS1
+if ! stty -F $VERDICTS raw 115200 2>/dev/null; then
+    echo "HARNESS-FAIL: verdict-channel: cannot set up $VERDICTS"
+    VERDICTS=/dev/null
+fi
+copy_out() {
+    while IFS= read -r line || [ -n "$line" ]; do
+        printf '%s\n' "$line"
+        printf '%s\n' "$line" >&3
+        case $line in HARNESS-DONE*) return ;; esac
+    done
+}
+mkfifo /run/init-out
+copy_out < /run/init-out 3>$VERDICTS &
+copier=$!
+exec > /run/init-out 2>&1
+
+# Settings chosen on the host by mkinitramfs.sh: MODE, GNTDEV, PATTERN, ...
 # shellcheck source=/dev/null
 . /etc/harness.conf
 mark "init-start"
+mark "config mode=$MODE gntdev=$GNTDEV srcversion=${SRCVERSION:--} load-cycles=$LOAD_CYCLES foreign=$FOREIGN lane=${LANE:--}"
 
 # Fixed userspace layout: fewer differences between runs.
 echo 0 > /proc/sys/kernel/randomize_va_space
@@ -114,17 +154,19 @@ if [ ! -x /bin/gntdev-test ]; then
     fail "no /bin/gntdev-test in the initramfs"
     finish 94
 fi
-if [ "${CLIENTS:-0}" = 1 ]; then
+if [ "$MODE" = clients ]; then
     # Real clients instead of the toolkit; they end by unloading the module
-    # (so LOAD_CYCLES must be 0).
+    # (so LOAD_CYCLES must be 0, its default in this mode).
     mark "toolkit-start pattern=<clients>"
     /clients/clients.sh
 else
-    # The toolkit's options; the kernel may have passed /init arguments.
+    # The toolkit (or, MODE=bench, gntdev-bench) and its options; the
+    # kernel may have passed /init arguments.
     set --
-    if [ "${FOREIGN:-0}" = 1 ]; then
+    if [ "$FOREIGN" = 1 ]; then
         # Grants of a granter domU, served by its agent through xenstore;
-        # xenstored keeps the module busy, so LOAD_CYCLES must be 0.
+        # xenstored keeps the module busy, so LOAD_CYCLES must be 0 (its
+        # default with FOREIGN=1).
         # shellcheck source=SCRIPTDIR/foreign/granter.sh
         . /foreign/granter.sh
         granter_start || finish 95
@@ -138,7 +180,7 @@ else
 fi
 rc=$?
 mark "toolkit-exit rc=$rc"
-if [ "${FOREIGN:-0}" = 1 ]; then
+if [ "$FOREIGN" = 1 ]; then
     granter_stress
     granter_stop
 fi
@@ -170,7 +212,7 @@ leak_check() {
         mark "leak-check ok"
     fi
 }
-if [ "${LOAD_CYCLES:-0}" -gt 0 ]; then
+if [ "$LOAD_CYCLES" -gt 0 ]; then
     [ -w $KMEMLEAK ] && echo clear > $KMEMLEAK
     i=1
     while [ $i -le "$LOAD_CYCLES" ] && cycle $i; do i=$((i + 1)); done

@@ -7,7 +7,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
+CACHE=$GNTDEV_CACHE
 kver=${1:-$("$here/kver.sh")}
 
 for dir in "/usr/src/linux-headers-$kver" "$CACHE/linux-headers-$kver/build"; do

@@ -8,15 +8,17 @@
 # The kernel's image, module tree and build directory are the cache's for
 # KVER (setup.sh, kdir.sh) unless DOM0_VMLINUX, DOM0_MODULES and
 # KBUILD_DIR name others (debug-lane.sh does).  The granter and the clients'
-# domU keep Debian's default kernel.  Environment: KVER (required), OUT
-# (default xen-tests/out/kernel-$KVER), GNTDEV_CACHE and the rest of run.sh's
-# settings.  Set-up must have run.
+# domU keep Debian's default kernel.  Knobs: KVER (required), OUT (default
+# xen-tests/out/kernel-$KVER) and the rest of defaults.sh.  Set-up must have
+# run.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${KVER:?kernel-lane.sh: set KVER to the dom0 kernel ABI to boot}"
 export KVER
 export OUT=${OUT:-$here/out/kernel-$KVER}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
 KBUILD_DIR=${KBUILD_DIR:-$("$here/kdir.sh" "$KVER")}
 
 echo "==> kernel lane: our module against $KVER ($KBUILD_DIR)"

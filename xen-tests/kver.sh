@@ -14,7 +14,10 @@
 # prepares beside it (the name of the headers it unpacked into the cache).
 set -euo pipefail
 
-cache=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
+cache=$GNTDEV_CACHE
 if [ "${1:-}" = 6.12 ]; then
     name=$(readlink "$cache/headers-6.12") ||
         { echo "kver.sh: no 6.12 kernel in $cache: run \`sudo make setup\`" >&2; exit 1; }

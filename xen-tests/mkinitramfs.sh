@@ -5,39 +5,17 @@
 # as /init, the Xen modules from Debian's kernel package in the cache, the
 # gntdev module under test, and the gntdev-test toolkit.
 #
-# Environment (run.sh sets these; defaults suit a manual call):
-#   KVER          kernel ABI (default: kver.sh)
-#   GNTDEV_CACHE  setup.sh's cache (default /var/cache/gntdev-xen-tests)
-#   DOM0_MODULES  module tree of the dom0 kernel (default: Debian's, in the cache)
-#   GNTDEV        ours (default) | stock: which xen-gntdev.ko goes in
-#   GNTDEV_KO     our module (default <repo>/drivers/xen/xen-gntdev.ko)
-#   GNTDEV_TEST   toolkit binary (default <repo>/tools/gntdev-test/gntdev-test)
-#   GNTDEV_PARAMS module parameters for xen-gntdev.ko (default none)
-#   TOOLKIT_ARGS  more options for `gntdev-test run`, e.g. for a soak run by
-#                 hand: "--iterations 10000 --timeout 3600" (default none)
-#   PATTERN       passed to `gntdev-test run` (default: all scenarios)
-#   BENCH_STOCK   1: also ship Debian's module as xen-gntdev-stock.ko, for
-#                 gntdev-bench's side-by-side run (make bench)
-#   LOAD_CYCLES   unload/reload the module this often after the run (default
-#                 100; 0 skips it, and with it the kmemleak check)
-#   CLIENTS       1: run real clients (xen-tests/clients/clients.sh: xenstored,
-#                 libxenvchan, QEMU's qdisk for a domU) instead of the toolkit
-#   FOREIGN       1: run the toolkit against a granter domU (xenstored, xl and
-#                 the domU: foreign/payload.sh), `gntdev-test run --granter D`
-#   GRANTER_AGENT the granter domU's agent, static (default
-#                 <repo>/tools/gntdev-test/granter-agent)
-#   STRESS_SECONDS, STRESS_SEED  FOREIGN=1 ends with `gntdev-test stress`
-#                 over the granter's pages: this long (default 60) with this
-#                 seed (default: the host's clock)
+# Knobs (defaults.sh describes each): KVER (default: kver.sh's),
+# GNTDEV_CACHE, DOM0_MODULES, GNTDEV, MODE, FOREIGN, GNTDEV_KO, GNTDEV_TEST,
+# GRANTER_AGENT, GNTDEV_PARAMS, TOOLKIT_ARGS, PATTERN, LOAD_CYCLES,
+# STRESS_SECONDS, STRESS_SEED, DMESG_TAIL, LANE.  They reach dom0's /init
+# as /etc/harness.conf.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(dirname "$here")
-CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
-GNTDEV=${GNTDEV:-ours}
-GNTDEV_KO=${GNTDEV_KO:-$repo/drivers/xen/xen-gntdev.ko}
-GNTDEV_TEST=${GNTDEV_TEST:-$repo/tools/gntdev-test/gntdev-test}
-GRANTER_AGENT=${GRANTER_AGENT:-$repo/tools/gntdev-test/granter-agent}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
+CACHE=$GNTDEV_CACHE
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
@@ -58,7 +36,6 @@ mods=${DOM0_MODULES:-$CACHE/$KVER/modules}/kernel/drivers/xen
 [ -d "$mods" ] || die "no $mods: run \`sudo make setup\` (KVER=$KVER)"
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || die "no busybox: run \`sudo make setup\`"
-[ "${CLIENTS:-0}" != 1 ] || [ "${FOREIGN:-0}" != 1 ] || die "CLIENTS=1 and FOREIGN=1 are separate lanes"
 
 # sq VALUE: VALUE as a single-quoted shell word (for /etc/harness.conf).
 sq() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
@@ -87,37 +64,42 @@ install -m 755 "$here/init.sh" init
 "$here/install-ko.sh" "$mods/xenfs/xenfs.ko"   lib/modules/xenfs.ko
 "$here/install-ko.sh" "$mods/xen-evtchn.ko"    lib/modules/xen-evtchn.ko
 "$here/install-ko.sh" "$mods/xen-gntalloc.ko"  lib/modules/xen-gntalloc.ko
+# srcversion: our module's, which dom0 must report back ("-": stock).
+srcversion=-
 case $GNTDEV in
     ours)  [ -e "$GNTDEV_KO" ] || die "no $GNTDEV_KO: run \`make module\` (or GNTDEV=stock)"
+           srcversion=$(modinfo -F srcversion "$GNTDEV_KO" 2>/dev/null || true)
            "$here/install-ko.sh" "$GNTDEV_KO"            lib/modules/xen-gntdev.ko ;;
     stock) "$here/install-ko.sh" "$mods/xen-gntdev.ko"   lib/modules/xen-gntdev.ko ;;
-    *)     die "GNTDEV must be ours or stock, not '$GNTDEV'" ;;
 esac
 
-[ "${BENCH_STOCK:-0}" != 1 ] || "$here/install-ko.sh" "$mods/xen-gntdev.ko" lib/modules/xen-gntdev-stock.ko
+# gntdev-bench's side-by-side turns load Debian's module too.
+[ "$MODE" != bench ] || "$here/install-ko.sh" "$mods/xen-gntdev.ko" lib/modules/xen-gntdev-stock.ko
 
 need_static "$GNTDEV_TEST"
 install -m 755 "$GNTDEV_TEST" bin/gntdev-test
 
-if [ "${CLIENTS:-0}" = 1 ]; then
+if [ "$MODE" = clients ]; then
     CACHE=$CACHE "$here/clients/payload.sh" "$stage"
 fi
-if [ "${FOREIGN:-0}" = 1 ]; then
+if [ "$FOREIGN" = 1 ]; then
     need_static "$GRANTER_AGENT"
     CACHE=$CACHE GRANTER_AGENT=$GRANTER_AGENT "$here/foreign/payload.sh" "$stage"
 fi
 
 {
+    echo "MODE=$(sq "$MODE")"
     echo "GNTDEV=$(sq "$GNTDEV")"
-    echo "CLIENTS=$(sq "${CLIENTS:-0}")"
-    echo "FOREIGN=$(sq "${FOREIGN:-0}")"
-    echo "STRESS_SECONDS=$(sq "${STRESS_SECONDS:-60}")"
+    echo "SRCVERSION=$(sq "${srcversion:--}")"
+    echo "FOREIGN=$(sq "$FOREIGN")"
+    echo "STRESS_SECONDS=$(sq "$STRESS_SECONDS")"
     echo "STRESS_SEED=$(sq "${STRESS_SEED:-$(date +%s)}")"
-    echo "PATTERN=$(sq "${PATTERN:-}")"
-    echo "GNTDEV_PARAMS=$(sq "${GNTDEV_PARAMS:-}")"
-    echo "TOOLKIT_ARGS=$(sq "${TOOLKIT_ARGS:-}")"
-    echo "DMESG_TAIL=$(sq "${DMESG_TAIL:-40}")"
-    echo "LOAD_CYCLES=$(sq "${LOAD_CYCLES:-100}")"
+    echo "PATTERN=$(sq "$PATTERN")"
+    echo "GNTDEV_PARAMS=$(sq "$GNTDEV_PARAMS")"
+    echo "TOOLKIT_ARGS=$(sq "$TOOLKIT_ARGS")"
+    echo "DMESG_TAIL=$(sq "$DMESG_TAIL")"
+    echo "LOAD_CYCLES=$(sq "$LOAD_CYCLES")"
+    echo "LANE=$(sq "$LANE")"
 } > etc/harness.conf
 
 # Sorted names, fixed owner and --reproducible: same inputs, same bytes.

@@ -1,6 +1,7 @@
 #!/bin/bash
-# run.sh [PATTERN]: boot Xen + a PV dom0 under QEMU (TCG) and run the
-# gntdev-test toolkit against a gntdev module, then judge the run.
+# run.sh [PATTERN]: boot Xen + a PV dom0 under QEMU (TCG) and run, as MODE
+# says, the gntdev-test toolkit, real clients or the bench against a gntdev
+# module, then judge the run.
 #
 # Stages, one "==>" progress line each: setup, build (initramfs), boot
 # (Xen up, dom0 up, modules loaded, module confirmed, toolkit started, each
@@ -8,40 +9,20 @@
 # and saved; analyse.sh turns it into JUnit.  Exit status 0 iff every
 # testcase passed (skips allowed).
 #
-# Environment:
-#   GNTDEV=ours|stock   module under test (default ours = drivers/xen/xen-gntdev.ko)
-#   PATTERN=...         scenario filter for `gntdev-test run` (or first argument)
-#   OUT=dir             outputs (default xen-tests/out): serial.log, junit.xml, ...
-#   TIMEOUT=seconds     whole boot+test limit (default 2400: the GUP races take minutes)
-#   KVER, GNTDEV_CACHE  as for setup.sh
-#   LOAD_CYCLES=N       unload/reload the module N times after the scenarios
-#                       (default 100, 0 skips), then ask kmemleak if present
-#   XEN_BIN             hypervisor (multiboot ELF; default: Debian's, $GNTDEV_CACHE/xen)
-#   DOM0_VMLINUX        dom0 kernel (default: Debian's, $GNTDEV_CACHE/$KVER/vmlinux)
-#   DOM0_MODULES        its module tree (default: Debian's); see debug-lane.sh
-#   GNTDEV_KO, GNTDEV_TEST, GNTDEV_PARAMS, TOOLKIT_ARGS  see mkinitramfs.sh
-#   ICOUNT=N            add `-icount shift=N` (deterministic, single-threaded TCG; slower)
-#   CLIENTS=1           real clients instead of the toolkit (see mkinitramfs.sh;
-#                       with LOAD_CYCLES=0: the clients end by unloading the module)
-#   FOREIGN=1           the toolkit maps grants of a granter domU, which xl starts
-#                       and destroys (see mkinitramfs.sh; with LOAD_CYCLES=0:
-#                       xenstored keeps the module busy); GRANTER_AGENT: its agent
-#   CONSOLE=0           do not copy the console to the terminal (still logged)
-#   SETUP=0             skip setup.sh (cache and packages known to be ready)
-#   XEN_ARGS, DOM0_ARGS extra Xen / dom0 kernel command-line words
-#   QEMU_ARGS           extra QEMU arguments (word-split)
+# Knobs: defaults.sh lists them all (GNTDEV, MODE, FOREIGN, PATTERN, OUT,
+# TIMEOUT, LOAD_CYCLES, SETUP, CONSOLE, ...).  PATTERN may also be given as
+# the first argument.
+#
+# Outputs in $OUT: serial.log (the console: Xen, the dom0 kernel, and a copy
+# of the channel), verdicts.log (the verdict channel: QEMU's second serial
+# port, which dom0's /init writes; init.sh), junit.xml, qemu.cmd,
+# qemu.stderr, initramfs.cpio.gz.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(dirname "$here")
-export GNTDEV=${GNTDEV:-ours}
 export PATTERN=${PATTERN:-${1:-}}
-export GNTDEV_CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
-export GNTDEV_KO=${GNTDEV_KO:-$repo/drivers/xen/xen-gntdev.ko}
-export GNTDEV_TEST=${GNTDEV_TEST:-$repo/tools/gntdev-test/gntdev-test}
-OUT=${OUT:-$here/out}
-TIMEOUT=${TIMEOUT:-2400}
-CONSOLE=${CONSOLE:-1}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
 
 t0=$EPOCHREALTIME
 # progress TEXT: one harness line, with seconds since the harness started.
@@ -51,24 +32,16 @@ progress() {
     printf '==> [%4d.%01ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*"
 }
 
-# early_fail STAGE MESSAGE: the run could not even boot; still leave a
-# JUnit file and the summary line so CI shows what broke.
+# early_fail STAGE MESSAGE: the run could not even boot, so nothing was
+# judged; still leave a JUnit file (one error testcase) and the closing
+# line so CI shows what broke.
 early_fail() {
-    local stage=$1 msg=$2
-    progress "FAILED at $stage: $msg"
+    progress "FAILED at $1: $2"
     mkdir -p "$OUT"
-    msg=${msg//&/&amp;}; msg=${msg//</&lt;}; msg=${msg//>/&gt;}; msg=${msg//\"/&quot;}
-    cat > "$OUT/junit.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites>
-<testsuite name="gntdev-xen-$GNTDEV" tests="1" failures="1" errors="0" skipped="0">
-  <testcase classname="harness" name="$stage">
-    <failure message="$msg"/>
-  </testcase>
-</testsuite>
-</testsuites>
-XML
-    echo "0 passed, 1 failed, 0 skipped"
+    LC_ALL=C awk -v junit="$OUT/junit.xml" -v suite="gntdev-xen-$GNTDEV" -v stage="$1" -v msg="$2" \
+        -f "$here/junit.awk" -f /dev/stdin <<'AWK'
+BEGIN { add("harness", stage, "error", msg, ""); report(junit, suite, 0) }
+AWK
     exit 1
 }
 
@@ -89,32 +62,29 @@ progress "setup"
 # a fresh machine it is only known after setup.sh has updated apt's lists.
 KVER=$("$here/kver.sh" 2>/dev/null || true)
 [ -z "$KVER" ] || export KVER
-if [ "${SETUP:-1}" != 0 ]; then
+if [ "$SETUP" != 0 ]; then
     "$here/setup.sh" || early_fail setup "setup.sh failed (see above)"
 fi
 [ -n "$KVER" ] || KVER=$("$here/kver.sh") || early_fail setup "cannot determine KVER"
 export KVER
-xen=${XEN_BIN:-$GNTDEV_CACHE/xen}
+xen=$XEN_BIN
 vmlinux=${DOM0_VMLINUX:-$GNTDEV_CACHE/$KVER/vmlinux}
 { [ -s "$xen" ] && [ -s "$vmlinux" ]; } || early_fail setup "cache incomplete ($xen, $vmlinux): run \`sudo make setup\`"
 
 # --- build -----------------------------------------------------------------
-progress "build: initramfs (GNTDEV=$GNTDEV KVER=$KVER PATTERN=${PATTERN:-<all>})"
-if [ "${CLIENTS:-0}" = 1 ] || [ "${FOREIGN:-0}" = 1 ]; then
+progress "build: initramfs (MODE=$MODE GNTDEV=$GNTDEV KVER=$KVER PATTERN=${PATTERN:-<all>})"
+if [ "$MODE" = clients ] || [ "$FOREIGN" = 1 ]; then
     # The load cycles' first rmmod would fail: the module is gone or busy.
-    [ "${LOAD_CYCLES:-100}" = 0 ] || early_fail build "CLIENTS=1 and FOREIGN=1 need LOAD_CYCLES=0"
+    [ "$LOAD_CYCLES" = 0 ] || early_fail build "MODE=clients and FOREIGN=1 need LOAD_CYCLES=0 (their default)"
 fi
 mkdir -p "$OUT"
-rm -f "$OUT/serial.log" "$OUT/junit.xml" "$OUT/qemu.stderr"
-SRCVERSION=
+rm -f "$OUT/serial.log" "$OUT/verdicts.log" "$OUT/junit.xml" "$OUT/qemu.stderr"
 if [ "$GNTDEV" = ours ]; then
     [ -e "$GNTDEV_KO" ] || early_fail build "no $GNTDEV_KO: run \`make module\` (or GNTDEV=stock)"
     # A module built against other headers would fail to load; say so now.
     vermagic=$(modinfo -F vermagic "$GNTDEV_KO" 2>/dev/null | awk '{print $1}')
     [ "$vermagic" = "$KVER" ] || early_fail build "$GNTDEV_KO is built for '$vermagic', the harness boots $KVER: rebuild with \`make module\`"
-    SRCVERSION=$(modinfo -F srcversion "$GNTDEV_KO" 2>/dev/null || true)
 fi
-export SRCVERSION
 "$here/mkinitramfs.sh" "$OUT/initramfs.cpio.gz" || early_fail build "mkinitramfs.sh failed (see above)"
 
 # --- boot ------------------------------------------------------------------
@@ -128,21 +98,23 @@ xen_cmdline="console=com1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all c
 # the analysis tells kernel lines from the toolkit's output.
 dom0_cmdline="console=hvc0 printk.time=1${DOM0_ARGS:+ $DOM0_ARGS}"
 # -cpu max without SMAP/SMEP (a PV dom0 dies at once with them in TCG).
-# -no-reboot: Xen resets the machine if dom0 ends; QEMU exits.
+# -no-reboot: Xen resets the machine if dom0 ends; QEMU exits.  The second
+# serial port (0x2f8, ttyS1 in dom0) is the verdict channel, saved as is.
 check_paths "$xen" "$vmlinux" "$OUT/initramfs.cpio.gz"
 # shellcheck disable=SC2054  # the commas belong to QEMU's option syntax
 qemu=(qemu-system-x86_64 -M pc -cpu max,-smap,-smep -m 2048 -smp 2
-      -display none -vga none -monitor none -serial stdio -no-reboot
+      -display none -vga none -monitor none -no-reboot
+      -serial stdio -serial "file:$OUT/verdicts.log"
       -kernel "$(qemu_path "$xen")" -append "$xen_cmdline"
       -initrd "$(qemu_path "$vmlinux") $dom0_cmdline,$(qemu_path "$OUT/initramfs.cpio.gz")")
-[ -z "${ICOUNT:-}" ] || qemu+=(-icount "shift=$ICOUNT")
+[ -z "$ICOUNT" ] || qemu+=(-icount "shift=$ICOUNT")
 # shellcheck disable=SC2206  # QEMU_ARGS is deliberately word-split
-[ -z "${QEMU_ARGS:-}" ] || qemu+=($QEMU_ARGS)
+[ -z "$QEMU_ARGS" ] || qemu+=($QEMU_ARGS)
 printf '%q ' "${qemu[@]}" > "$OUT/qemu.cmd"; echo >> "$OUT/qemu.cmd"
 
 # monitor: read the console line by line: save it, echo it, and turn the
-# markers into progress lines.  The verdicts themselves come from
-# analyse.sh afterwards, on the saved log.
+# markers (the console's copy of the channel) into progress lines.  The
+# verdicts themselves come from analyse.sh afterwards, on the saved logs.
 monitor() {
     local line xen_up=0 linux_up=0
     exec 3>"$OUT/serial.log"
@@ -166,8 +138,8 @@ monitor() {
             'ok '[0-9]*|'not ok '[0-9]*) progress "verdict: $line" ;;
             'HARNESS: granter '*|'HARNESS: granter-gone '*) progress "${line#HARNESS: }" ;;
             'HARNESS: toolkit-exit'*)
-                if [ "${LOAD_CYCLES:-100}" = 0 ]; then progress "toolkit finished"
-                else progress "toolkit finished; unloading and reloading the module ${LOAD_CYCLES:-100} times"; fi ;;
+                if [ "$LOAD_CYCLES" = 0 ]; then progress "toolkit finished"
+                else progress "toolkit finished; unloading and reloading the module $LOAD_CYCLES times"; fi ;;
             'HARNESS: load-cycles '*|'HARNESS: leak-check '*) progress "${line#HARNESS: }" ;;
             'HARNESS-FAIL: '*) progress "${line#HARNESS-}" ;;
             'HARNESS-DONE '*) progress "done (${line#HARNESS-DONE })" ;;
@@ -205,7 +177,7 @@ fi
 progress "boot finished in ${ELAPSED}s (QEMU exit $qrc$([ $TIMED_OUT = 0 ] || echo ", timed out"))"
 
 # --- verdict ---------------------------------------------------------------
-progress "results: $OUT/serial.log, $OUT/junit.xml"
+progress "results: $OUT/serial.log, $OUT/verdicts.log, $OUT/junit.xml"
 rc=0
 "$here/analyse.sh" "$OUT/serial.log" "$OUT/junit.xml" || rc=$?
 exit "$rc"

@@ -6,7 +6,7 @@
 #     and unpacked with `dpkg-deb -x` into the cache, never installed, so the
 #     host's own boot setup is left alone.
 #
-# Cache layout ($GNTDEV_CACHE, default /var/cache/gntdev-xen-tests):
+# Cache layout ($GNTDEV_CACHE; defaults.sh):
 #   xen                  gunzipped Xen hypervisor (multiboot ELF)
 #   xen.pkg              "package version" it came from
 #   xen.pkg.name         $XEN_PKG it was made for (a change refetches)
@@ -33,8 +33,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
-XEN_PKG=${XEN_PKG:-xen-hypervisor-4.17-amd64}
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
+CACHE=$GNTDEV_CACHE
 # The host needs these to build the module and the toolkit, pack the
 # initramfs, unpack the kernel and boot the lot; linux-source-6.1 and the
 # kernel build tools are for the unit tests and the debug-kernel lane; the

@@ -15,6 +15,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
+# shellcheck source=SCRIPTDIR/defaults.sh
+. "$here/defaults.sh"
 out=$here/out/style
 tarball=/usr/src/linux-source-6.1.tar.xz
 KVER=${KVER:-$("$here/kver.sh")}
@@ -72,7 +74,7 @@ w1_build() {
 
 w1_build "linux-headers-$KVER" "/usr/src/linux-headers-$KVER"
 # Debian's 6.12 headers, unpacked by set-up (see setup.sh).
-headers612=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}/headers-6.12
+headers612=$GNTDEV_CACHE/headers-6.12
 if [ -e "$headers612/.ready" ]; then
     w1_build "$(readlink "$headers612")" "$headers612/build"
 else

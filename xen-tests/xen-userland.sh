@@ -1,7 +1,7 @@
 #!/bin/bash
 # xen-userland.sh STAGE [PROGRAM...]: add Debian's Xen userland to a dom0
 # initramfs being staged in STAGE (mkinitramfs.sh's payloads call it for
-# CLIENTS=1 and FOREIGN=1): xenstored, xenconsoled, xl, xen-init-dom0,
+# MODE=clients and FOREIGN=1): xenstored, xenconsoled, xl, xen-init-dom0,
 # libxl-save-helper and the xenstore-* tools, each with every shared
 # library ldd names (and libgcc_s), xl.conf, and xen-daemons.sh, which
 # starts them in dom0.

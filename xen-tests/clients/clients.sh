@@ -1,6 +1,6 @@
 #!/bin/sh
 # clients.sh: real clients of the gntdev under test, in the harness dom0;
-# init.sh runs it in place of the toolkit when CLIENTS=1.  Output is TAP,
+# init.sh runs it in place of the toolkit when MODE=clients.  Output is TAP,
 # judged by analyse.awk like the toolkit's.
 #
 #   xenstore            Debian's xenstored runs in dom0 (it maps its rings
@@ -57,7 +57,7 @@ if [ "$(xenstore-read /local/domain/0/data/harness 2>&1)" = gntdev ]; then
 else
     not_ok xenstore "xenstored did not answer" "$(cat /tmp/init-dom0.log)"
     echo "# no xenstore: the other clients cannot run"
-    echo "$passed passed, $((failed + 8)) failed"
+    echo "$passed passed, $((failed + 8)) failed, 0 skipped, 0 errors"
     exit 1
 fi
 
@@ -166,5 +166,5 @@ if ! lsmod | grep -q '^xen_gntdev '; then
 else
     not_ok daemons-stop-unload "rmmod xen_gntdev: $(cat /tmp/rmmod.err)" "$(lsmod)"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, 0 skipped, 0 errors"
 [ $failed -eq 0 ]

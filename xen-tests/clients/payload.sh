@@ -1,6 +1,6 @@
 #!/bin/bash
 # payload.sh STAGE: add the clients lane to a dom0 initramfs being staged in
-# STAGE (mkinitramfs.sh calls it when CLIENTS=1): Debian's Xen userland
+# STAGE (mkinitramfs.sh calls it when MODE=clients): Debian's Xen userland
 # (xen-userland.sh) with QEMU's Xen device model, Xen's test-resource and
 # depriv-fd-checker, the vchan echo test, the
 # no-grant-copy preload, and a PV domU with xen-blkfront (domu.sh).

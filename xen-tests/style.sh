@@ -8,6 +8,11 @@
 #                          6.12 ones (unpacked by set-up): no compiler
 #                          warning, and sparse, run by kbuild on every
 #                          source, reports nothing
+#   scenario table         docs/testing.md's table is what
+#                          tools/gntdev-test/scenario-table.sh makes from
+#                          `gntdev-test list --verbose` and
+#                          docs/scenario-results.tsv (the toolkit must be
+#                          built: make tools)
 #
 # checkpatch.pl comes from Debian's linux-source-6.1 tarball (set-up
 # installs it), unpacked into xen-tests/out/style/; sparse is Debian's.
@@ -81,5 +86,8 @@ else
     result "W=1 build and sparse against linux-headers-6.12" 0 "no $headers612: run \`sudo make setup\`"
 fi
 
-echo "$pass passed, $fail failed"
+table=$(tools/gntdev-test/scenario-table.sh --check 2>&1) && ok=1 || ok=0
+result "docs/testing.md scenario table matches gntdev-test list" "$ok" "$table"
+
+echo "$pass passed, $fail failed, 0 skipped, 0 errors"
 [ "$fail" -eq 0 ]

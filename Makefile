@@ -5,7 +5,8 @@
 #   make module   build drivers/xen/xen-gntdev.ko against linux-headers-$(KVER)
 #   make tools    build tools/gntdev-test/gntdev-test and granter-agent
 #   make run      all of the above, then the harness: our module, all scenarios
-#   make test     all set-up, then the test suite: xen-tests/suite.sh
+#   make test     all set-up, then the test suite's gate: xen-tests/suite.sh
+#                 (make test LANES=full: every lane)
 #   make check    the static checks (the suite's style lane, xen-tests/style.sh):
 #                 checkpatch --strict, and W=1 builds with sparse against
 #                 Debian's 6.1 and 6.12 headers; all clean or it fails
@@ -26,6 +27,7 @@ SHELL := /bin/bash
 # `setup` has run apt-get update, so it is computed when a recipe uses it.
 KVER = $(shell xen-tests/kver.sh)
 KDIR = $(shell xen-tests/kdir.sh $(KVER))
+NPROC := $(shell nproc)
 
 .PHONY: all setup module tools harness analyse-check check run test bench clean
 
@@ -58,17 +60,18 @@ check:
 # KVER is computed for the module build, even under `make -j`.
 run:
 	$(MAKE) setup
-	$(MAKE) module
-	$(MAKE) tools
+	$(MAKE) -j$(NPROC) module
+	$(MAKE) -j$(NPROC) tools
 	SETUP=0 xen-tests/run.sh
 
-# The test suite: every lane of xen-tests/suite.sh (the analyser's check, unit
-# tests, the harness on Debian's dom0 kernel and on a debug kernel), then
-# one `P passed, F failed, S skipped, E errors` line over all of them.
+# The test suite: the gate lanes of xen-tests/suite.sh (the analyser's check,
+# the static checks, unit tests, the toolkit and real clients on Debian's
+# dom0 kernel), or with LANES=full every lane, then one
+# `P passed, F failed, S skipped, E errors` line over all of them.
 test:
 	$(MAKE) setup
-	$(MAKE) module
-	$(MAKE) tools
+	$(MAKE) -j$(NPROC) module
+	$(MAKE) -j$(NPROC) tools
 	xen-tests/suite.sh
 
 # gntdev-bench in place of the toolkit, Debian's module shipped beside ours:

@@ -54,7 +54,7 @@ export DEBIAN_FRONTEND=noninteractive
 updated=0          # set once apt-get update has run
 kver_from_env=${KVER:+1}
 
-log() { echo "setup: $*"; }
+log() { echo "setup: [${SECONDS} s] $*"; }
 die() { echo "setup: error: $*" >&2; exit 1; }
 
 deps_for() { echo "${BASE_DEPS[@]}" "linux-headers-$1"; }

@@ -9,24 +9,24 @@
 #   build/    kernel tree in modules_prepare state + Module.symvers, for
 #             make -C "$KBUILD_DIR" M=/path/to/module modules
 #   build.log full kbuild output
-# <key> hashes config.fragment, the base config, the linux-source-6.1 package
-# version, the compiler version and this script's recipe version.
+# Config: `make allnoconfig` with config.fragment as KCONFIG_ALLCONFIG, i.e.
+# exactly what the fragment asks for (and what it needs), nothing else.
+# <key> hashes config.fragment, the linux-source-6.1 package version, the
+# compiler version and this script's recipe version.
 #
 # stdout carries only the env lines (so `eval "$(build.sh)"` works); progress and
 # errors go to stderr.
 #
-# Environment: GNTDEV_CACHE (cache root), GNTDEV_KERNEL_BASE_CONFIG (a make
-# target from arch/x86/configs, default x86_64_defconfig).
+# Environment: GNTDEV_CACHE (cache root).
 set -euo pipefail
 
 # Bump when the build steps change in a way that invalidates cached results.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 
 SRC_PKG=linux-source-6.1
 SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRAGMENT=$HERE/config.fragment
-BASE_CONFIG=${GNTDEV_KERNEL_BASE_CONFIG:-x86_64_defconfig}
 CACHE_ROOT=$(realpath -m "${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}/debug-kernel")
 
 # Keep a caller's kbuild variables from leaking into our make invocations.
@@ -67,7 +67,7 @@ fi
 # --- cache key ---------------------------------------------------------------
 src_version=$(dpkg-query -W -f='${Version}' "$SRC_PKG" 2>/dev/null) ||
     src_version="unpackaged:$(stat -c '%s:%Y' "$SRC_TARBALL")"
-key=$(cache_key "recipe=$RECIPE_VERSION" "base=$BASE_CONFIG" "source=$SRC_PKG=$src_version" \
+key=$(cache_key "recipe=$RECIPE_VERSION" "source=$SRC_PKG=$src_version" \
       "cc=$(gcc -dumpmachine) $(gcc -dumpfullversion)")
 OUT=$CACHE_ROOT/$key
 
@@ -80,10 +80,8 @@ msg "key $key: unpacking $SRC_TARBALL ($src_version)"
 run tar -xf "$SRC_TARBALL" -C "$TMP/build" --strip-components=1
 
 cd "$TMP/build"
-msg "configuring: $BASE_CONFIG + $(basename "$FRAGMENT")"
-run make "$BASE_CONFIG"
-run scripts/kconfig/merge_config.sh -m .config "$FRAGMENT"
-run make olddefconfig
+msg "configuring: allnoconfig + $(basename "$FRAGMENT")"
+run make KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig
 
 # Every line of the fragment must have survived dependency resolution.
 bad=()

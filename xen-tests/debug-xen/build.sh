@@ -7,7 +7,9 @@
 # setup.sh); apt-private.sh fetches xen=VERSION from bookworm-security or
 # else bookworm, and dpkg-source -x unpacks it.  If the mirror no longer
 # serves that version's source, the newest one it serves is built instead,
-# with a warning (the lane's log shows both versions).
+# with a warning (the lane's log shows both versions).  The version chosen
+# is remembered in debug-xen/source-for.<release version> and used from then
+# on without asking the mirror (delete the file to choose again).
 # Config: debian/xen-kconfig (Debian's base), then config.fragment, then
 # olddefconfig; only the hypervisor is built (make -C xen).
 #
@@ -134,13 +136,28 @@ fallback_version() {
 [ -s "$CACHE/xen.pkg" ] || die "no $CACHE/xen.pkg: run \`make setup\` first"
 read -r release_pkg release_version _ <"$CACHE/xen.pkg" ||
     die "cannot read $CACHE/xen.pkg"
-version=${XEN_DEBUG_SOURCE_VERSION:-$release_version}
-# Security updates' sources can vanish from a mirror before their binaries
-# do: then the newest source the mirror serves, said loudly.
-if [ -z "${XEN_DEBUG_SOURCE_VERSION:-}" ] && ! dsc_fetchable "$version"; then
-    version=$(fallback_version)
-    [ -n "$version" ] || die "the mirror serves no xen source for ${SUITES[*]}"
-    msg "warning: the mirror serves no source for xen $release_version; building $version"
+# The source version chosen for this release version, remembered so that
+# later runs (a cache hit above all) ask the mirror nothing and work offline.
+chosen=$CACHE_ROOT/source-for.$release_version
+if [ -n "${XEN_DEBUG_SOURCE_VERSION:-}" ]; then
+    version=$XEN_DEBUG_SOURCE_VERSION
+elif [ -s "$chosen" ]; then
+    read -r version <"$chosen" || die "cannot read $chosen"
+else
+    version=$release_version
+    # Security updates' sources can vanish from a mirror before their
+    # binaries do: then the newest source the mirror serves, said loudly.
+    if ! dsc_fetchable "$version"; then
+        version=$(fallback_version)
+        [ -n "$version" ] || die "the mirror serves no xen source for ${SUITES[*]} (or cannot be reached)"
+        msg "warning: the mirror serves no source for xen $release_version; building $version"
+    fi
+    if mkdir -p "$CACHE_ROOT" 2>/dev/null && echo "$version" >"$chosen.$$" 2>/dev/null; then
+        mv -f "$chosen.$$" "$chosen"
+    else
+        rm -f "$chosen.$$"
+        msg "cannot write $chosen: the mirror will be asked again next time"
+    fi
 fi
 [ "$version" = "$release_version" ] ||
     msg "warning: the debug hypervisor is xen $version, the release one ($CACHE/xen) $release_pkg $release_version"

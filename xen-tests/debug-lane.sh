@@ -7,8 +7,9 @@
 # DEBUG_ATOMIC_SLEEP and KFENCE (debug-kernel/config.fragment).  Their
 # reports all end up as BUG:/WARNING: lines, which fail the run like any
 # other kernel problem.  The kernel is built once per fragment and source
-# version and cached outside the checkout (debug-kernel/build.sh, ~10 min
-# on two cores); kernel-lane.sh builds our module against it and boots it.
+# version and cached outside the checkout (debug-kernel/build.sh: the
+# fragment is the whole configuration on top of allnoconfig; ~11 min on two
+# cores); kernel-lane.sh builds our module against it and boots it.
 #
 # Knobs: OUT (default xen-tests/out/debug) and the rest of defaults.sh.  Set-up must have run (make setup).
 set -euo pipefail

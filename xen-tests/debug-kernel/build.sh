@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build (or reuse) the debug Xen PV dom0 kernel for the gntdev test lane.
 #
-# Result directory: ${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}/debug-kernel/<key>/
+# Result directory: $GNTDEV_CACHE/debug-kernel/<key>/ (defaults.sh)
 #   env       KEY=, DIR=, KVER=, VMLINUX=, MODROOT=, KBUILD_DIR= (shell-sourceable)
 #   vmlinux   uncompressed ELF kernel, booted directly by Xen
 #   config    final kernel .config
@@ -27,7 +27,9 @@ SRC_PKG=linux-source-6.1
 SRC_TARBALL=/usr/src/linux-source-6.1.tar.xz
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRAGMENT=$HERE/config.fragment
-CACHE_ROOT=$(realpath -m "${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}/debug-kernel")
+# shellcheck source=SCRIPTDIR/../defaults.sh
+. "$HERE/../defaults.sh"
+CACHE_ROOT=$(realpath -m "$GNTDEV_CACHE/debug-kernel")
 
 # Keep a caller's kbuild variables from leaking into our make invocations.
 unset ARCH CROSS_COMPILE KBUILD_OUTPUT KBUILD_EXTMOD O M LLVM KCONFIG_CONFIG

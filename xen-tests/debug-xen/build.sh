@@ -13,7 +13,7 @@
 # Config: debian/xen-kconfig (Debian's base), then config.fragment, then
 # olddefconfig; only the hypervisor is built (make -C xen).
 #
-# Result directory: ${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}/debug-xen/<key>/
+# Result directory: $GNTDEV_CACHE/debug-xen/<key>/ (defaults.sh)
 #   env        KEY=, DIR=, XEN_BIN=, XEN_SYMS=, XEN_DEBUG_VERSION= (shell-sourceable)
 #   xen        multiboot ELF, the same form as $GNTDEV_CACHE/xen (QEMU -kernel)
 #   xen-syms   the linked hypervisor with symbols and DWARF, for addr2line
@@ -38,7 +38,9 @@ SUITES=(bookworm-security bookworm)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FRAGMENT=$HERE/config.fragment
 APT_PRIVATE=$(dirname "$HERE")/apt-private.sh
-CACHE=${GNTDEV_CACHE:-/var/cache/gntdev-xen-tests}
+# shellcheck source=SCRIPTDIR/../defaults.sh
+. "$HERE/../defaults.sh"
+CACHE=$GNTDEV_CACHE
 CACHE_ROOT=$(realpath -m "$CACHE/debug-xen")
 
 # Keep a caller's compiler flags (Debian's rules unset them too: the

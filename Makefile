@@ -52,8 +52,9 @@ analyse-check:
 	xen-tests/analyse-check.sh
 
 # The style lane alone; it needs set-up's checkpatch source, sparse and
-# 6.12 headers, and builds scratch copies, not the checkout.
-check:
+# 6.12 headers, and builds scratch copies of the module, not the checkout.
+# The toolkit comes first: the scenario table is checked against its list.
+check: tools
 	xen-tests/style.sh
 
 # Sub-makes in sequence rather than prerequisites: set-up must finish before
